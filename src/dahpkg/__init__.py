@@ -1,0 +1,43 @@
+"""dahpkg: the immune-mediated diffuse alveolar haemorrhage case series as a data package.
+
+>>> import dahpkg
+>>> dahpkg.validate().valid
+True
+
+Public API: :func:`load`, :func:`validate`, :func:`build`, :func:`pandera_schema`, the
+rule catalogue :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Heavy libraries
+(pandas, pandera) are imported on first use, so importing dahpkg stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["RULES", "Report", "__version__", "build", "load", "pandera_schema", "validate"]
+
+_LAZY = {
+    "load": ("dahpkg.package", "load"),
+    "validate": ("dahpkg.validation", "validate"),
+    "build": ("dahpkg.build", "build"),
+    "pandera_schema": ("dahpkg.rules", "pandera_schema"),
+    "RULES": ("dahpkg.rules", "RULES"),
+    "Report": ("dahpkg.report", "Report"),
+}
+
+if TYPE_CHECKING:
+    from dahpkg.build import build
+    from dahpkg.package import load
+    from dahpkg.report import Report
+    from dahpkg.rules import RULES, pandera_schema
+    from dahpkg.validation import validate
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'dahpkg' has no attribute {name!r}")

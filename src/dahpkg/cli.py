@@ -1,0 +1,143 @@
+"""The ``dahpkg`` command line: a thin shell over the Python API.
+
+Exit codes (every command):
+
+- 0: success (for ``validate``: the data are valid; warnings are allowed unless ``--strict``)
+- 1: the data break a rule (``validate``), or generated files differ (``build --check``)
+- 2: the input cannot be read (missing path, not UTF-8, malformed JSON, CSV or XLSX) or the
+  command was used wrongly; a one-line reason is printed, never a traceback
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dahpkg import __version__
+from dahpkg.errors import DahpkgError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _user_errors(func: F) -> F:
+    """Turn dahpkg's own exceptions into ``Error: ...`` on stderr and their exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DahpkgError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from dahpkg import _atomic
+
+    _atomic.write_text(output, text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dahpkg")
+def main() -> None:
+    """Validate and publish the immune-mediated diffuse alveolar haemorrhage case series.
+
+    Run `dahpkg validate` to check the shipped data package, or `dahpkg validate FILE` to check
+    your own episodes (CSV or XLSX with the columns of the data dictionary).
+    """
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--max-examples", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Findings listed per rule; failures are always counted in full.")
+@_user_errors
+def validate(path: Path | None, fmt: str, output: Path | None, strict: bool,
+             max_examples: int) -> None:
+    """Check episodes against the data dictionary and the clinical rules.
+
+    PATH is a datapackage.json, a folder holding one, or a CSV/XLSX file of episodes (checked
+    against the shipped schema). Without PATH, the package that ships with dahpkg is checked.
+
+    \b
+    Examples:
+      dahpkg validate
+      dahpkg validate our_centre.xlsx --format html --output report.html
+      dahpkg validate path/to/datapackage.json --format json --strict
+
+    Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 unreadable input.
+    """
+    from dahpkg.report import render
+    from dahpkg.validation import validate as run
+
+    report = run(path, max_examples=max_examples)
+    _write_output(render(report, fmt), output)
+    if output is not None:
+        click.echo(f"{report.headline()}; report written to {output}")
+    sys.exit(EXIT_OK if report.passed(strict=strict) else EXIT_INVALID)
+
+
+@main.command()
+@click.argument("package", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the files on disk differ from a fresh build.")
+@_user_errors
+def build(package: Path, check: bool) -> None:
+    """Rebuild data/episodes.csv and data/inferences.csv from Table I (data/raw/table1.tsv).
+
+    PACKAGE is the folder holding datapackage.json (default: the current folder). The build is
+    deterministic: the same Table I always gives the same bytes.
+
+    \b
+    Examples:
+      dahpkg build
+      dahpkg build --check
+    """
+    from dahpkg.build import build as run
+
+    files = run(package, check=check)
+    for item in files:
+        if check:
+            state = "differs from a fresh build" if item.changed else "up to date"
+        else:
+            state = "written" if item.changed else "unchanged"
+        click.echo(f"{item.path}: {state}")
+    if check and any(f.changed for f in files):
+        sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True, help="Catalogue format.")
+def rules(fmt: str) -> None:
+    """List the rule catalogue: id, severity, description and basis of every rule.
+
+    \b
+    Example:
+      dahpkg rules --format markdown
+    """
+    from dahpkg.catalogue import render_rules
+
+    click.echo(render_rules(fmt), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

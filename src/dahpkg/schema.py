@@ -1,0 +1,212 @@
+"""The Table Schema of the episode table, read from the package, and its pandera form.
+
+`datapackage.json` and `schema/` are the single source of truth for columns, types,
+categories, ranges and missing values. This module reads them into small typed objects and
+generates the structural pandera checks from them; nothing here restates a field by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.errors import InputError
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+# Frictionless' defaults, used when a boolean field declares no trueValues/falseValues.
+DEFAULT_TRUE_VALUES = ("true", "True", "TRUE", "1")
+DEFAULT_FALSE_VALUES = ("false", "False", "FALSE", "0")
+DEFAULT_MISSING_LABEL = "not recorded"
+SUPPORTED_TYPES = ("integer", "number", "boolean", "string")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of the data dictionary, as the Table Schema declares it."""
+
+    name: str
+    type: str
+    title: str
+    description: str
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: tuple[str, ...] | None = None
+    categories: Mapping[str, str] = field(default_factory=dict)
+    true_values: tuple[str, ...] = DEFAULT_TRUE_VALUES
+    false_values: tuple[str, ...] = DEFAULT_FALSE_VALUES
+    missing_values: Mapping[str, str] = field(default_factory=dict)
+    unit: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The human name of the column (its title, or its name when it has none)."""
+        return self.title or self.name
+
+    @property
+    def allowed(self) -> tuple[str, ...] | None:
+        """Allowed values of a categorical field: `constraints.enum`, else the categories."""
+        if self.enum is not None:
+            return self.enum
+        return tuple(self.categories) or None
+
+    def expectation(self) -> str:
+        """What a valid cell looks like, in words, for messages."""
+        if self.type == "boolean":
+            return f"{self.true_values[0]} or {self.false_values[0]}"
+        if self.type == "integer":
+            return "a whole number"
+        if self.type == "number":
+            return "a number"
+        return "text"
+
+    @classmethod
+    def from_descriptor(cls, item: Mapping[str, Any], missing: Mapping[str, str]) -> Field:
+        constraints = item.get("constraints", {})
+        categories: dict[str, str] = {}
+        for cat in item.get("categories", []):
+            if isinstance(cat, Mapping):
+                categories[str(cat["value"])] = str(cat.get("label", cat["value"]))
+            else:
+                categories[str(cat)] = str(cat)
+        enum = constraints.get("enum")
+        field_missing = item.get("missingValues")
+        return cls(
+            name=str(item["name"]),
+            type=str(item.get("type", "string")),
+            title=str(item.get("title", "")),
+            description=str(item.get("description", "")),
+            required=bool(constraints.get("required", False)),
+            minimum=constraints.get("minimum"),
+            maximum=constraints.get("maximum"),
+            enum=tuple(str(v) for v in enum) if enum is not None else None,
+            categories=categories,
+            true_values=tuple(item.get("trueValues", DEFAULT_TRUE_VALUES)),
+            false_values=tuple(item.get("falseValues", DEFAULT_FALSE_VALUES)),
+            missing_values=_missing_values(field_missing) if field_missing is not None else missing,
+            unit=item.get("unit"),
+        )
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The fields, primary key and missing-value labels of one tabular resource."""
+
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    missing_values: Mapping[str, str]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for item in self.fields:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    @property
+    def missing_label(self) -> str:
+        """The label shown for a missing cell ("not recorded" unless the schema says otherwise)."""
+        for label in self.missing_values.values():
+            if label:
+                return label
+        return DEFAULT_MISSING_LABEL
+
+    @classmethod
+    def from_descriptor(cls, descriptor: Mapping[str, Any]) -> TableSchema:
+        missing = _missing_values(descriptor.get("missingValues", [""]))
+        try:
+            fields = tuple(Field.from_descriptor(f, missing) for f in descriptor["fields"])
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"the Table Schema has a field without a name or type ({exc})") from None
+        unknown = sorted({f.type for f in fields} - set(SUPPORTED_TYPES))
+        if unknown:
+            raise InputError(
+                f"the Table Schema uses field types dahpkg cannot check: {', '.join(unknown)}"
+            )
+        pk = descriptor.get("primaryKey", [])
+        return cls(
+            fields=fields,
+            primary_key=(pk,) if isinstance(pk, str) else tuple(pk),
+            missing_values=missing,
+        )
+
+    @classmethod
+    def from_path(cls, path: Path) -> TableSchema:
+        return cls.from_descriptor(read_json(path, what="Table Schema"))
+
+    def to_pandera(self, checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
+        """The structural part of the schema as a pandera ``DataFrameSchema``.
+
+        Column dtypes are pandas' nullable ones (``Int64``, ``boolean``, ``str``); every check
+        carries the id of the dahpkg rule it implements as its ``error``, so a pandera failure
+        report names the same rules as ``dahpkg validate``.
+        """
+        import pandera.pandas as pa
+
+        columns = {}
+        for item in self.fields:
+            column_checks = []
+            if item.allowed is not None:
+                column_checks.append(pa.Check.isin(list(item.allowed), error="schema-category"))
+            if item.minimum is not None and item.maximum is not None:
+                column_checks.append(pa.Check.in_range(item.minimum, item.maximum, error="schema-range"))
+            elif item.minimum is not None:
+                column_checks.append(pa.Check.ge(item.minimum, error="schema-range"))
+            elif item.maximum is not None:
+                column_checks.append(pa.Check.le(item.maximum, error="schema-range"))
+            columns[item.name] = pa.Column(
+                PANDAS_DTYPES[item.type], checks=column_checks, nullable=not item.required
+            )
+        return pa.DataFrameSchema(
+            columns=columns,
+            checks=list(checks or []),
+            strict=True,
+            unique=list(self.primary_key) or None,
+            report_duplicates="exclude_first",
+            name="episodes",
+        )
+
+
+# pandas' nullable dtypes keep a missing cell missing instead of turning it into NaN or False.
+PANDAS_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "str"}
+
+
+def _missing_values(value: Any) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in value:
+        if isinstance(item, Mapping):
+            result[str(item["value"])] = str(item.get("label", ""))
+        else:
+            result[str(item)] = ""
+    return result
+
+
+def read_json(path: Path, *, what: str) -> dict[str, Any]:
+    """Read a JSON object from ``path``, turning every way it can fail into an `InputError`."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} is a folder, not a file: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} is not UTF-8 text: {path} (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{what} cannot be read: {path} ({exc.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{what} is not valid JSON: {path}, line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{what} must be a JSON object: {path}")
+    return data

@@ -1,0 +1,283 @@
+"""Check an episode table against every rule of the catalogue and build a `Report`.
+
+All problems are found in one run: a missing column only skips the clinical rules that read
+it, and an unreadable cell is reported and then treated as missing by the other rules.
+Failures are counted from vectorised boolean masks; only a capped number of examples per rule
+is turned into findings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.package import Cells, Parsed, locate, parse, read_cells
+from dahpkg.report import Finding, Report, RuleResult
+from dahpkg.rules import CLINICAL, Rule, rule
+from dahpkg.schema import Field, TableSchema
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_MAX_EXAMPLES = 100
+
+
+def validate(path: str | Path | None = None, *, max_examples: int = DEFAULT_MAX_EXAMPLES) -> Report:
+    """Check the episode table at ``path`` (or the shipped package) against every rule.
+
+    Raises `dahpkg.errors.InputError` when the input cannot be read at all; every problem of
+    the data itself is a finding in the returned report.
+
+    >>> report = validate()
+    >>> report.valid, report.episodes, report.patients
+    (True, 12, 10)
+    """
+    source = locate(path)
+    cells = read_cells(source)
+    return check_cells(cells, source.schema, source=source.name, max_examples=max_examples)
+
+
+def check_cells(
+    cells: Cells, schema: TableSchema, *, source: str, max_examples: int = DEFAULT_MAX_EXAMPLES
+) -> Report:
+    """Check cells already read (see `dahpkg.package.read_cells`) against the catalogue."""
+    parsed = parse(cells.frame, schema)
+    run = _Run(cells, parsed, schema, max(0, max_examples))
+    run.table_rules()
+    run.cell_rules()
+    run.primary_key()
+    run.clinical_rules()
+    patients = parsed.frame["patient_id"].nunique() if "patient_id" in parsed.frame else 0
+    return Report(
+        source=source,
+        episodes=len(cells.frame),
+        patients=int(patients),
+        results=tuple(run.results),
+        findings=tuple(run.findings),
+        max_examples=run.max_examples,
+    )
+
+
+@dataclass
+class _Run:
+    cells: Cells
+    parsed: Parsed
+    schema: TableSchema
+    max_examples: int
+    results: list[RuleResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    # --- helpers -----------------------------------------------------------------------
+    def _record(self, rule_: Rule, checked: int, failed: int, found: list[Finding],
+                skipped: str | None = None) -> None:
+        shown = found[: self.max_examples]
+        self.results.append(RuleResult(rule_, checked, failed, len(shown), skipped))
+        self.findings.extend(shown)
+
+    def _key(self, index: Any, name: str) -> int | str | None:
+        """A row's patient_id or episode: the number, else the text as written, else None."""
+        frame = self.parsed.frame
+        if name in frame.columns:
+            value = frame.at[index, name]
+            if not _isna(value):
+                return int(value)
+        if name in self.cells.frame.columns:
+            text = str(self.cells.frame.at[index, name])
+            return text or None
+        return None
+
+    def written(self, index: Any, name: str) -> str:
+        """The cell as written, or the missing-value label when it is empty."""
+        text = str(self.cells.frame.at[index, name])
+        item = self.schema.field(name) if name in self.schema.names else None
+        missing = item.missing_values if item else self.schema.missing_values
+        if text in missing:
+            return missing.get(text) or self.schema.missing_label
+        return text
+
+    def display(self, index: Any, name: str) -> str:
+        """A typed value in clinical words: yes / no / not recorded / the value."""
+        import numpy as np
+
+        value = self.parsed.frame.at[index, name]
+        if _isna(value):
+            return self.schema.missing_label
+        if isinstance(value, bool | np.bool_):
+            return "yes" if value else "no"
+        return str(value)
+
+    def finding(self, rule_: Rule, index: Any, column: str | None, message: str,
+                value: str | None = None) -> Finding:
+        return Finding(
+            rule=rule_.id,
+            severity=rule_.severity,
+            message=message,
+            patient_id=self._key(index, "patient_id"),
+            episode=self._key(index, "episode"),
+            column=column,
+            value=value,
+            row=int(self.cells.rows.at[index]),
+        )
+
+    def _examples(self, mask: pd.Series) -> tuple[int, list[Any]]:
+        failing = mask[mask]
+        return int(failing.size), list(failing.index[: self.max_examples])
+
+    # --- structural rules --------------------------------------------------------------
+    def table_rules(self) -> None:
+        columns = list(self.cells.frame.columns)
+        declared = self.schema.names
+        absent = [n for n in declared if n not in columns]
+        present = rule("schema-fields-present")
+        self._record(present, len(declared), len(absent), [
+            Finding(present.id, present.severity,
+                    f"the column {n} ({self.schema.field(n).label}) is missing", column=n)
+            for n in absent
+        ])
+        unknown = [c for c in columns if c not in declared]
+        extra = rule("schema-no-unknown-fields")
+        self._record(extra, len(columns), len(unknown), [
+            Finding(extra.id, extra.severity, _unknown_column_message(c, absent, declared),
+                    column=c)
+            for c in unknown
+        ])
+        blank = rule("schema-blank-row")
+        self._record(blank, len(self.cells.frame) + len(self.cells.blank_rows),
+                     len(self.cells.blank_rows), [
+            Finding(blank.id, blank.severity, f"row {r} is empty; delete it", row=r)
+            for r in self.cells.blank_rows
+        ])
+
+    def cell_rules(self) -> None:
+        rows = len(self.cells.frame)
+        present = [f for f in self.schema.fields if f.name in self.parsed.frame.columns]
+        type_rule, required_rule = rule("schema-type"), rule("schema-required")
+
+        failed, found = 0, []
+        for item in present:
+            count, examples = self._examples(self.parsed.type_errors[item.name])
+            failed += count
+            found += [self.finding(type_rule, i, item.name, _type_message(item, self.written(i, item.name)),
+                                   self.written(i, item.name)) for i in examples]
+        self._record(type_rule, rows, failed, found)
+
+        failed, found = 0, []
+        for item in present:
+            if not item.required:
+                continue
+            count, examples = self._examples(self.parsed.missing[item.name])
+            failed += count
+            found += [self.finding(required_rule, i, item.name,
+                                   f"{item.label} is not recorded; it is required on every episode",
+                                   self.written(i, item.name)) for i in examples]
+        self._record(required_rule, rows, failed, found)
+
+        # Categories and ranges run as the pandera checks generated from the Table Schema.
+        pandera_schema = self.schema.to_pandera()
+        by_rule: dict[str, tuple[int, list[Finding]]] = {"schema-category": (0, []),
+                                                          "schema-range": (0, [])}
+        for item in present:
+            column = self.parsed.frame[item.name]
+            for check in pandera_schema.columns[item.name].checks:
+                output = check(column).check_output
+                holds = output.reindex(column.index, fill_value=True).fillna(True).astype(bool)
+                count, examples = self._examples(~holds)
+                rule_ = rule(check.error)
+                failed, found = by_rule[rule_.id]
+                found += [self.finding(rule_, i, item.name,
+                                       _constraint_message(rule_.id, item, self.written(i, item.name)),
+                                       self.written(i, item.name)) for i in examples]
+                by_rule[rule_.id] = (failed + count, found)
+        for rule_id, (failed, found) in by_rule.items():
+            self._record(rule(rule_id), rows, failed, found)
+
+    def primary_key(self) -> None:
+        pk_rule = rule("schema-primary-key")
+        key = list(self.schema.primary_key)
+        frame = self.parsed.frame
+        missing = [k for k in key if k not in frame.columns]
+        if missing:
+            self._record(pk_rule, 0, 0, [], skipped=f"column {', '.join(missing)} is missing")
+            return
+        complete = frame[key].notna().all(axis=1)
+        duplicate = frame[key].duplicated(keep="first") & complete
+        count, examples = self._examples(duplicate)
+        self._record(pk_rule, len(frame), count, [
+            self.finding(pk_rule, i, key[0],
+                         ", ".join(f"{self.schema.field(k).label} {self._key(i, k)}" for k in key)
+                         + " is recorded on more than one row", self.written(i, key[0]))
+            for i in examples
+        ])
+
+    # --- clinical rules ----------------------------------------------------------------
+    def clinical_rules(self) -> None:
+        frame = self.parsed.frame
+        for rule_ in CLINICAL:
+            absent = [c for c in rule_.columns if c not in frame.columns]
+            if absent:
+                self._record(rule_, 0, 0, [],
+                             skipped=f"needs the missing column(s) {', '.join(absent)}")
+                continue
+            output = rule_.pandera_check()(frame).check_output
+            if hasattr(output, "columns"):
+                self._clinical_cells(rule_, output)
+                continue
+            holds = output.reindex(frame.index, fill_value=True).astype(bool)
+            count, examples = self._examples(~holds)
+            column = rule_.columns[0]
+            self._record(rule_, len(frame), count, [
+                self.finding(rule_, i, column, self._message(rule_, i, column),
+                             self.written(i, column))
+                for i in examples
+            ])
+
+    def _clinical_cells(self, rule_: Rule, output: pd.DataFrame) -> None:
+        failed, found = 0, []
+        for column in rule_.columns:
+            holds = output[column].reindex(self.parsed.frame.index, fill_value=True).astype(bool)
+            count, examples = self._examples(~holds)
+            failed += count
+            found += [self.finding(rule_, i, column, self._message(rule_, i, column),
+                                   self.written(i, column)) for i in examples]
+        self._record(rule_, len(self.parsed.frame), failed, found)
+
+    def _message(self, rule_: Rule, index: Any, column: str) -> str:
+        values = {name: self.display(index, name) for name in rule_.columns}
+        values["column_label"] = self.schema.field(column).label
+        values["value"] = self.display(index, column)
+        return rule_.message.format(**values)
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def _type_message(item: Field, written: str) -> str:
+    return f"{item.label}: '{written}' is not {item.expectation()}"
+
+
+def _constraint_message(rule_id: str, item: Field, written: str) -> str:
+    if rule_id == "schema-category":
+        allowed = ", ".join(
+            f"{v} ({item.categories[v]})" if item.categories.get(v, v) != v else v
+            for v in item.allowed or ()
+        )
+        return f"{item.label}: '{written}' is not an allowed value; expected one of {allowed}"
+    unit = f" {item.unit}s" if item.unit else ""
+    if item.minimum is not None and item.maximum is not None:
+        bounds = f"{item.minimum:g} to {item.maximum:g}{unit}"
+    elif item.minimum is not None:
+        bounds = f"at least {item.minimum:g}"
+    else:
+        bounds = f"at most {item.maximum:g}{unit}"
+    return f"{item.label} {written} is outside the allowed range ({bounds})"
+
+
+def _unknown_column_message(name: str, absent: list[str], declared: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name.strip().lower(), absent or list(declared), n=1)
+    hint = f"; did you mean {close[0]}?" if close else "; rename it to a declared column or remove it"
+    return f"the column '{name}' is not in the data dictionary{hint}"
