@@ -7,11 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 import pytest
-from conftest import Rows, row_of
 
 import dahpkg
 from dahpkg.package import locate, parse, read_cells
 from dahpkg.rules import CLINICAL, RULES, STRUCTURAL
+
+from conftest import Rows, row_of
 
 
 def set_cell(patient: int, episode: int, column: str, value: str):
@@ -55,8 +56,13 @@ def blank_row(header: list[str], rows: Rows) -> None:
 # (rule that must fail, edit, where the finding must point: patient, episode, column, row)
 CASES = {
     "schema-fields-present": (drop_column("icu"), None, None, "icu", None),
-    "schema-no-unknown-fields": (add_column("patient_name", "Jane"), None, None, "patient_name",
-                                 None),
+    "schema-no-unknown-fields": (
+        add_column("patient_name", "Jane"),
+        None,
+        None,
+        "patient_name",
+        None,
+    ),
     "schema-blank-row": (blank_row, None, None, None, 6),
     "schema-type": (set_cell(2, 1, "age_at_dah", "twenty-nine"), 2, 1, "age_at_dah", 3),
     "schema-required": (set_cell(5, 1, "survival_1y", ""), 5, 1, "survival_1y", 6),
@@ -69,8 +75,7 @@ CASES = {
     "survival-after-death": (set_cell(7, 1, "survival_1y", "false"), 7, 2, "survival_1y", 9),
     "age-dah-after-diagnosis": (set_cell(6, 1, "age_at_dah", "18"), 6, 1, "age_at_dah", 7),
     "relapse-age-order": (set_cell(7, 2, "age_at_dah", "50"), 7, 2, "age_at_dah", 9),
-    "inaugural-first-episode": (set_cell(9, 2, "dah_inaugural", "true"), 9, 2, "dah_inaugural",
-                                12),
+    "inaugural-first-episode": (set_cell(9, 2, "dah_inaugural", "true"), 9, 2, "dah_inaugural", 12),
     "inaugural-age": (set_cell(1, 1, "age_at_dah", "71"), 1, 1, "age_at_dah", 2),
     "patient-constant": (set_cell(7, 2, "race", "Black"), 7, 2, "race", 9),
     "imv-needs-icu": (set_cell(3, 1, "imv", "true"), 3, 1, "imv", 4),
@@ -100,7 +105,11 @@ def test_breaking_a_rule_is_reported_exactly(rule_id: str, broken) -> None:
     assert report.result(rule_id).failed == 1
     [finding] = [f for f in report.findings if f.rule == rule_id]
     assert (finding.patient_id, finding.episode, finding.column, finding.row) == (
-        patient, episode, column, row)
+        patient,
+        episode,
+        column,
+        row,
+    )
     assert "nan" not in finding.message.lower()
     severity = dahpkg.rules.rule(rule_id).severity
     assert report.valid is (severity == "warning")

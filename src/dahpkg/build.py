@@ -44,7 +44,8 @@ class BuiltFile:
 
 def _resources(root: Path) -> dict[str, dict[str, Any]]:
     descriptor = read_json(root / DESCRIPTOR, what="data package descriptor")
-    return {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
+    resources = descriptor.get("resources", [])
+    return {str(r.get("name")): r for r in resources if isinstance(r, dict)}
 
 
 def build(root: str | Path = ".", *, check: bool = False) -> list[BuiltFile]:
@@ -97,8 +98,9 @@ def build_tables(
             f"{sorted(produced - set(columns))}"
         )
     episodes = _csv(columns, ([_cell(r[c]) for c in columns] for r in rows))
-    inference_rows = ([str(i.patient_id), str(i.episode), i.column, i.value, i.basis]
-                      for i in inferences)
+    inference_rows = (
+        [str(i.patient_id), str(i.episode), i.column, i.value, i.basis] for i in inferences
+    )
     return episodes, _csv(inference_schema.names, inference_rows)
 
 
@@ -151,24 +153,53 @@ def _episodes(table1: str, inferences: list[Inference]) -> Iterator[dict[str, Va
         if relapse:
             for columns in tablei.PATIENT_LEVEL.values():
                 for column in columns:
-                    inferences.append(Inference(patient, episode, column, _cell(record[column]),
-                                                tablei.RELAPSE_ROW_BASIS))
+                    inferences.append(
+                        Inference(
+                            patient,
+                            episode,
+                            column,
+                            _cell(record[column]),
+                            tablei.RELAPSE_ROW_BASIS,
+                        )
+                    )
         same_admission = patient in tablei.SAME_ADMISSION_RELAPSES
         if relapse and first is not None and same_admission and record["age_at_dah"] is None:
             record["age_at_dah"] = first["age_at_dah"]
-            inferences.append(Inference(patient, episode, "age_at_dah",
-                                        _cell(record["age_at_dah"]),
-                                        tablei.SAME_ADMISSION_RELAPSES[patient]))
+            inferences.append(
+                Inference(
+                    patient,
+                    episode,
+                    "age_at_dah",
+                    _cell(record["age_at_dah"]),
+                    tablei.SAME_ADMISSION_RELAPSES[patient],
+                )
+            )
         if not relapse:
             first = record
         yield record
 
 
 _PRINTED_ORDER = (
-    tablei.ID, "Sex", "Race", "Tobacco exposure", tablei.DIAGNOSIS, "Age diagnosis (years)",
-    tablei.AGE_DAH, "DAH as inaugural manifestation", tablei.SYMPTOMS, "Haemoglobin drop",
-    tablei.MANIFESTATIONS, "Oral GC", "IV GC", "CYC", "PLEX", "IVIg", "IMV", "ICU",
-    "Antibiotics", "1-year survival",
+    tablei.ID,
+    "Sex",
+    "Race",
+    "Tobacco exposure",
+    tablei.DIAGNOSIS,
+    "Age diagnosis (years)",
+    tablei.AGE_DAH,
+    "DAH as inaugural manifestation",
+    tablei.SYMPTOMS,
+    "Haemoglobin drop",
+    tablei.MANIFESTATIONS,
+    "Oral GC",
+    "IV GC",
+    "CYC",
+    "PLEX",
+    "IVIg",
+    "IMV",
+    "ICU",
+    "Antibiotics",
+    "1-year survival",
 )
 
 
@@ -195,8 +226,9 @@ def _patient_cells(printed: dict[str, str], line: int) -> dict[str, Value]:
         "patient_id": _integer(printed[tablei.ID], line, tablei.ID),
         "sex": printed["Sex"],
         "race": printed["Race"],
-        "tobacco_exposure": _yes_no(printed["Tobacco exposure"], line, "Tobacco exposure",
-                                    "tobacco_exposure"),
+        "tobacco_exposure": _yes_no(
+            printed["Tobacco exposure"], line, "Tobacco exposure", "tobacco_exposure"
+        ),
         "diagnosis": diagnosis.removesuffix(tablei.APS_SUFFIX),
         "aps": aps,
         "age_at_diagnosis": _integer(printed["Age diagnosis (years)"], line, "Age diagnosis"),
@@ -211,15 +243,32 @@ def _episode_cells(printed: dict[str, str], line: int) -> dict[str, Value]:
         if column in tablei.PATIENT_LEVEL:
             continue
         record[tidy] = _yes_no(printed[column], line, column, tidy)
-    record.update(_terms(printed[tablei.SYMPTOMS], tablei.SYMPTOM_SEPARATOR,
-                         tablei.SYMPTOM_TERMS, line, tablei.SYMPTOMS, tablei.ASYMPTOMATIC))
-    record.update(_terms(printed[tablei.MANIFESTATIONS], tablei.MANIFESTATION_SEPARATOR,
-                         tablei.MANIFESTATION_TERMS, line, tablei.MANIFESTATIONS, ""))
+    record.update(
+        _terms(
+            printed[tablei.SYMPTOMS],
+            tablei.SYMPTOM_SEPARATOR,
+            tablei.SYMPTOM_TERMS,
+            line,
+            tablei.SYMPTOMS,
+            tablei.ASYMPTOMATIC,
+        )
+    )
+    record.update(
+        _terms(
+            printed[tablei.MANIFESTATIONS],
+            tablei.MANIFESTATION_SEPARATOR,
+            tablei.MANIFESTATION_TERMS,
+            line,
+            tablei.MANIFESTATIONS,
+            "",
+        )
+    )
     return record
 
 
-def _terms(text: str, separator: str, vocabulary: dict[str, str], line: int, column: str,
-           none: str) -> dict[str, Value]:
+def _terms(
+    text: str, separator: str, vocabulary: dict[str, str], line: int, column: str, none: str
+) -> dict[str, Value]:
     result: dict[str, Value] = dict.fromkeys(vocabulary.values(), False)
     if text.strip().lower() == none:
         return result

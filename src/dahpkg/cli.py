@@ -61,16 +61,32 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-@click.option("--max-examples", type=click.IntRange(min=0), default=100, show_default=True,
-              help="Findings listed per rule; failures are always counted in full.")
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Findings listed per rule; failures are always counted in full.",
+)
 @_user_errors
-def validate(path: Path | None, fmt: str, output: Path | None, strict: bool,
-             max_examples: int) -> None:
+def validate(
+    path: Path | None, fmt: str, output: Path | None, strict: bool, max_examples: int
+) -> None:
     """Check episodes against the data dictionary and the clinical rules.
 
     PATH is a datapackage.json, a folder holding one, or a CSV/XLSX file of episodes (checked
@@ -95,10 +111,14 @@ def validate(path: Path | None, fmt: str, output: Path | None, strict: bool,
 
 
 @main.command()
-@click.argument("package", required=False, default=".",
-                type=click.Path(file_okay=False, path_type=Path))
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 if the files on disk differ from a fresh build.")
+@click.argument(
+    "package", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if the files on disk differ from a fresh build.",
+)
 @_user_errors
 def build(package: Path, check: bool) -> None:
     """Rebuild data/episodes.csv and data/inferences.csv from Table I (data/raw/table1.tsv).
@@ -125,8 +145,14 @@ def build(package: Path, check: bool) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True, help="Catalogue format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Catalogue format.",
+)
 def rules(fmt: str) -> None:
     """List the rule catalogue: id, severity, description and basis of every rule.
 

@@ -7,7 +7,6 @@ text that was written (`read_cells`), then converted to the type the Table Schem
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -121,7 +120,9 @@ def _from_descriptor(descriptor: Path) -> Source:
     table = root / _safe_relative(resource.get("path"), descriptor, "path")
     fmt = TABLE_SUFFIXES.get(table.suffix.lower())
     if fmt is None:
-        raise InputError(f"the '{EPISODES}' resource must be a .csv or .xlsx file, not {table.name}")
+        raise InputError(
+            f"the '{EPISODES}' resource must be a .csv or .xlsx file, not {table.name}"
+        )
     schema_ref = resource.get("schema")
     if isinstance(schema_ref, Mapping):
         schema = TableSchema.from_descriptor(schema_ref)
@@ -129,8 +130,9 @@ def _from_descriptor(descriptor: Path) -> Source:
         schema = TableSchema.from_path(root / _safe_relative(schema_ref, descriptor, "schema"))
     else:
         raise InputError(f"the '{EPISODES}' resource of {descriptor} declares no schema")
-    return Source(table=table, format="csv" if fmt == "csv" else "xlsx", schema=schema,
-                  descriptor=descriptor)
+    return Source(
+        table=table, format="csv" if fmt == "csv" else "xlsx", schema=schema, descriptor=descriptor
+    )
 
 
 def _safe_relative(value: Any, descriptor: Path, key: str) -> str:
@@ -152,8 +154,12 @@ def read_cells(source: Source) -> Cells:
     try:
         if source.format == "csv":
             frame = pd.read_csv(
-                source.table, dtype=str, keep_default_na=False, na_filter=False,
-                skip_blank_lines=False, encoding="utf-8-sig",
+                source.table,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                encoding="utf-8-sig",
             )
         else:
             frame = _read_xlsx(source.table)
@@ -164,8 +170,6 @@ def read_cells(source: Source) -> Cells:
     except pd.errors.ParserError as exc:
         reason = str(exc).strip().splitlines()[-1]
         raise InputError(f"{source.table} is not a well-formed CSV file: {reason}") from None
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"{source.table} is not a readable Excel workbook ({exc})") from None
     frame = frame.fillna("").astype(str)
     frame.columns = [str(c) for c in frame.columns]
     rows = pd.Series(range(2, len(frame) + 2), index=frame.index, name="row")
@@ -179,12 +183,20 @@ def read_cells(source: Source) -> Cells:
 def _read_xlsx(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    # A workbook may carry a codebook or notes beside the data: prefer a sheet named for it.
-    sheets = pd.ExcelFile(path, engine="openpyxl")
-    names = [str(n) for n in sheets.sheet_names]
-    preferred = [n for n in names if n.lower() in ("episodes", "data")]
-    sheet = preferred[0] if preferred else names[0]
-    frame = sheets.parse(sheet, dtype=object, keep_default_na=False, na_filter=False)
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as sheets:
+            # A workbook may carry a codebook or notes beside the data: prefer the data sheet.
+            names = [str(n) for n in sheets.sheet_names]
+            preferred = [n for n in names if n.lower() in ("episodes", "data")]
+            sheet = preferred[0] if preferred else names[0]
+            frame = pd.read_excel(
+                sheets, sheet_name=sheet, dtype=object, keep_default_na=False, na_filter=False
+            )
+    except pd.errors.EmptyDataError:
+        raise
+    # openpyxl signals a damaged workbook with many exception types (zip, XML, key errors).
+    except Exception as exc:
+        raise InputError(f"{path} is not a readable Excel workbook ({exc})") from None
     # Excel stores booleans and integers natively; write them as the CSV would.
     return frame.map(_excel_cell_text)
 
@@ -216,21 +228,24 @@ def parse(cells: pd.DataFrame, schema: TableSchema) -> Parsed:
             continue
         text = cells[item.name]
         absent = text.isin(list(item.missing_values))
+        values: pd.Series[Any]
+        bad: pd.Series[bool]
         if item.type == "boolean":
             is_true = text.isin(list(item.true_values))
             is_false = text.isin(list(item.false_values))
             values = pd.Series(is_true, dtype="boolean").mask(~(is_true | is_false))
             bad = ~absent & ~(is_true | is_false)
         elif item.type in ("integer", "number"):
-            pattern = r"[+-]?\d+" if item.type == "integer" else r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+            pattern = (
+                r"[+-]?\d+" if item.type == "integer" else r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+            )
             ok = text.str.fullmatch(pattern).astype(bool)
             numbers = pd.to_numeric(text.where(ok & ~absent), errors="coerce")
-            dtype = "Int64" if item.type == "integer" else "Float64"
-            values = numbers.astype(dtype)
+            values = numbers.astype("Int64" if item.type == "integer" else "Float64")
             bad = ~absent & ~ok
         else:
             values = text.where(~absent).astype("str")
-            bad = pd.Series(False, index=text.index)
+            bad = pd.Series(False, index=text.index, dtype=bool)
         typed[item.name] = values
         missing[item.name] = absent
         errors[item.name] = bad

@@ -162,8 +162,10 @@ def render_text(report: Report) -> str:
     widths = [max(len(x[i]) for x in [header, *rows]) for i in range(len(header))]
     for cells in [header, *rows]:
         lines.append(
-            "  ".join(c.rjust(w) if i in (2, 3) else c.ljust(w)
-                      for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+            "  ".join(
+                c.rjust(w) if i in (2, 3) else c.ljust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            ).rstrip()
         )
     skipped = [r for r in report.results if r.skipped]
     for r in skipped:
@@ -204,8 +206,11 @@ def render_html(report: Report) -> str:
         "<th>Basis</th><th>Checked</th><th>Failures</th><th>Status</th></tr></thead><tbody>",
     ]
     for r in report.results:
-        css = ' class="failed"' if r.failed and r.rule.severity == "error" else (
-            ' class="warning"' if r.failed else "")
+        css = (
+            ' class="failed"'
+            if r.failed and r.rule.severity == "error"
+            else (' class="warning"' if r.failed else "")
+        )
         status = r.status if r.skipped is None else f"not checked: {r.skipped}"
         out.append(
             f"<tr{css}><td><code>{e(r.rule.id)}</code></td><td>{r.rule.severity}</td>"
@@ -220,10 +225,19 @@ def render_html(report: Report) -> str:
             "<th>Episode</th><th>Column</th><th>Written</th><th>Message</th></tr></thead><tbody>"
         )
         for f in report.findings:
-            cells = [f.severity, f.rule, f.row, f.patient_id, f.episode, f.column, f.value,
-                     f.message]
+            cells = [
+                f.severity,
+                f.rule,
+                f.row,
+                f.patient_id,
+                f.episode,
+                f.column,
+                f.value,
+                f.message,
+            ]
             out.append(
-                "<tr>" + "".join(f"<td>{e('' if c is None else str(c))}</td>" for c in cells)
+                "<tr>"
+                + "".join(f"<td>{e('' if c is None else str(c))}</td>" for c in cells)
                 + "</tr>"
             )
         out.append("</tbody></table>")

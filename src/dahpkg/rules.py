@@ -51,33 +51,65 @@ class Rule:
 SCHEMA_BASIS = "Table Schema, schema/episodes.schema.json"
 
 STRUCTURAL: tuple[Rule, ...] = (
-    Rule("schema-fields-present", "error",
-         "Every column of the data dictionary is present.",
-         f"{SCHEMA_BASIS}: fields", "structural"),
-    Rule("schema-no-unknown-fields", "error",
-         "No column outside the data dictionary (unknown columns are never exported).",
-         f"{SCHEMA_BASIS}: fields", "structural"),
-    Rule("schema-blank-row", "error",
-         "No row is entirely empty.",
-         "Table Schema rows: one row per episode", "structural"),
-    Rule("schema-type", "error",
-         "Every cell reads as its declared type: whole numbers for ids and ages, "
-         "true/false for yes/no columns.",
-         f"{SCHEMA_BASIS}: field types", "structural"),
-    Rule("schema-required", "error",
-         "Every required value is recorded (only age at DAH and haemoglobin drop may be "
-         "missing; 1-year survival is coded on every episode).",
-         f"{SCHEMA_BASIS}: constraints.required", "structural"),
-    Rule("schema-category", "error",
-         "Categorical values are among the declared categories (sex, race, diagnosis).",
-         f"{SCHEMA_BASIS}: categories and constraints.enum", "structural"),
-    Rule("schema-range", "error",
-         "Numbers lie within the declared range (ages 0 to 120 years; patient and episode "
-         "numbers from 1).",
-         f"{SCHEMA_BASIS}: constraints.minimum and constraints.maximum", "structural"),
-    Rule("schema-primary-key", "error",
-         "Each episode of a patient appears once: (patient_id, episode) is unique.",
-         f"{SCHEMA_BASIS}: primaryKey", "structural"),
+    Rule(
+        "schema-fields-present",
+        "error",
+        "Every column of the data dictionary is present.",
+        f"{SCHEMA_BASIS}: fields",
+        "structural",
+    ),
+    Rule(
+        "schema-no-unknown-fields",
+        "error",
+        "No column outside the data dictionary (unknown columns are never exported).",
+        f"{SCHEMA_BASIS}: fields",
+        "structural",
+    ),
+    Rule(
+        "schema-blank-row",
+        "error",
+        "No row is entirely empty.",
+        "Table Schema rows: one row per episode",
+        "structural",
+    ),
+    Rule(
+        "schema-type",
+        "error",
+        "Every cell reads as its declared type: whole numbers for ids and ages, "
+        "true/false for yes/no columns.",
+        f"{SCHEMA_BASIS}: field types",
+        "structural",
+    ),
+    Rule(
+        "schema-required",
+        "error",
+        "Every required value is recorded (only age at DAH and haemoglobin drop may be "
+        "missing; 1-year survival is coded on every episode).",
+        f"{SCHEMA_BASIS}: constraints.required",
+        "structural",
+    ),
+    Rule(
+        "schema-category",
+        "error",
+        "Categorical values are among the declared categories (sex, race, diagnosis).",
+        f"{SCHEMA_BASIS}: categories and constraints.enum",
+        "structural",
+    ),
+    Rule(
+        "schema-range",
+        "error",
+        "Numbers lie within the declared range (ages 0 to 120 years; patient and episode "
+        "numbers from 1).",
+        f"{SCHEMA_BASIS}: constraints.minimum and constraints.maximum",
+        "structural",
+    ),
+    Rule(
+        "schema-primary-key",
+        "error",
+        "Each episode of a patient appears once: (patient_id, episode) is unique.",
+        f"{SCHEMA_BASIS}: primaryKey",
+        "structural",
+    ),
 )
 
 
@@ -157,72 +189,126 @@ def _oral_gc(d: pd.DataFrame) -> pd.Series:
 
 
 CLINICAL: tuple[Rule, ...] = (
-    Rule("ivig-sle-aps", "error",
-         "Intravenous immunoglobulin only in patients with SLE and/or antiphospholipid "
-         "syndrome. Holds in this series; another centre may legitimately give IVIg in "
-         "ANCA-associated vasculitis, so confirm such a case rather than change it.",
-         "Letter, paragraph 12 (IVIg use), with the three cases in paragraph 9",
-         "clinical", ("ivig", "diagnosis", "aps"), _ivig_sle_aps,
-         "IVIg recorded for a patient with {diagnosis} and no antiphospholipid syndrome"),
-    Rule("relapse-at-most-one", "error",
-         "At most one relapse per patient (two DAH episodes). Holds in this series; a "
-         "registry with longer follow-up may legitimately record more.",
-         "Letter, paragraph 4 and Table I: twelve episodes in ten patients, two relapses",
-         "clinical", ("episode", "patient_id"), _at_most_one_relapse,
-         "episode {episode} is a second relapse of patient {patient_id}"),
-    Rule("episode-numbering", "error",
-         "A patient's episodes are numbered 1, 2, ... without gaps.",
-         "Data dictionary: episode 1 is the first DAH episode in the series, 2 the relapse",
-         "clinical", ("episode", "patient_id"), _episodes_numbered,
-         "episode {episode} of patient {patient_id} breaks the numbering 1, 2, ... "
-         "(an earlier episode is missing)"),
-    Rule("survival-after-death", "error",
-         "Once an episode records death within one year, no later episode of that patient "
-         "records survival.",
-         "Clinical fact: a patient who died cannot be alive one year after a later episode",
-         "clinical", ("survival_1y", "patient_id", "episode"), _no_survival_after_death,
-         "1-year survival is {survival_1y} although an earlier episode of patient "
-         "{patient_id} records death"),
-    Rule("age-dah-after-diagnosis", "error",
-         "Age at DAH is not below the age at diagnosis of the underlying disease.",
-         "Clinical fact: an episode of immune-mediated DAH occurs at or after diagnosis",
-         "clinical", ("age_at_dah", "age_at_diagnosis"), _dah_after_diagnosis,
-         "age at DAH {age_at_dah} is below age at diagnosis {age_at_diagnosis}"),
-    Rule("relapse-age-order", "error",
-         "A relapse is not younger than the patient's earlier episode.",
-         "Clinical fact: episodes are numbered in the order they happened",
-         "clinical", ("age_at_dah", "patient_id", "episode"), _relapse_not_younger,
-         "age at DAH {age_at_dah} is younger than at an earlier episode of patient "
-         "{patient_id}"),
-    Rule("inaugural-first-episode", "error",
-         "DAH can be the inaugural manifestation only on a patient's first episode.",
-         "Data dictionary: dah_inaugural means DAH presented the disease, which happens once",
-         "clinical", ("dah_inaugural", "episode"), _inaugural_first,
-         "DAH recorded as inaugural on episode {episode}, which is not the first"),
-    Rule("inaugural-age", "error",
-         "When DAH is the inaugural manifestation, age at DAH equals age at diagnosis.",
-         "Letter, paragraph 6 and Table I: DAH presented the disease in six patients, each "
-         "with equal ages",
-         "clinical", ("age_at_dah", "dah_inaugural", "age_at_diagnosis"), _inaugural_age,
-         "DAH is inaugural but age at DAH {age_at_dah} differs from age at diagnosis "
-         "{age_at_diagnosis}"),
-    Rule("patient-constant", "error",
-         "Sex, race, tobacco exposure, diagnosis, APS and age at diagnosis are the same on "
-         "every episode of a patient.",
-         "Table I prints these once per patient; a relapse repeats them",
-         "clinical", (*PATIENT_ATTRIBUTES, "patient_id", "episode"), _patient_constant,
-         "{column_label} {value} differs from the first episode of patient {patient_id}"),
-    Rule("imv-needs-icu", "error",
-         "Invasive mechanical ventilation only with admission to the intensive care unit.",
-         "Clinical fact: invasive ventilation is delivered in intensive care",
-         "clinical", ("imv", "icu"), _imv_in_icu,
-         "invasive mechanical ventilation recorded without ICU admission (icu = {icu})"),
-    Rule("oral-gc-every-episode", "warning",
-         "Every episode received oral glucocorticoids (prednisolone 1 mg/kg/day). The "
-         "standard of care in this series; another centre may legitimately differ.",
-         "Letter, paragraph 7 (all episodes received oral prednisolone)",
-         "clinical", ("oral_gc",), _oral_gc,
-         "no oral glucocorticoids recorded for this episode"),
+    Rule(
+        "ivig-sle-aps",
+        "error",
+        "Intravenous immunoglobulin only in patients with SLE and/or antiphospholipid "
+        "syndrome. Holds in this series; another centre may legitimately give IVIg in "
+        "ANCA-associated vasculitis, so confirm such a case rather than change it.",
+        "Letter, paragraph 12 (IVIg use), with the three cases in paragraph 9",
+        "clinical",
+        ("ivig", "diagnosis", "aps"),
+        _ivig_sle_aps,
+        "IVIg recorded for a patient with {diagnosis} and no antiphospholipid syndrome",
+    ),
+    Rule(
+        "relapse-at-most-one",
+        "error",
+        "At most one relapse per patient (two DAH episodes). Holds in this series; a "
+        "registry with longer follow-up may legitimately record more.",
+        "Letter, paragraph 4 and Table I: twelve episodes in ten patients, two relapses",
+        "clinical",
+        ("episode", "patient_id"),
+        _at_most_one_relapse,
+        "episode {episode} is a second relapse of patient {patient_id}",
+    ),
+    Rule(
+        "episode-numbering",
+        "error",
+        "A patient's episodes are numbered 1, 2, ... without gaps.",
+        "Data dictionary: episode 1 is the first DAH episode in the series, 2 the relapse",
+        "clinical",
+        ("episode", "patient_id"),
+        _episodes_numbered,
+        "episode {episode} of patient {patient_id} breaks the numbering 1, 2, ... "
+        "(an earlier episode is missing)",
+    ),
+    Rule(
+        "survival-after-death",
+        "error",
+        "Once an episode records death within one year, no later episode of that patient "
+        "records survival.",
+        "Clinical fact: a patient who died cannot be alive one year after a later episode",
+        "clinical",
+        ("survival_1y", "patient_id", "episode"),
+        _no_survival_after_death,
+        "1-year survival is {survival_1y} although an earlier episode of patient "
+        "{patient_id} records death",
+    ),
+    Rule(
+        "age-dah-after-diagnosis",
+        "error",
+        "Age at DAH is not below the age at diagnosis of the underlying disease.",
+        "Clinical fact: an episode of immune-mediated DAH occurs at or after diagnosis",
+        "clinical",
+        ("age_at_dah", "age_at_diagnosis"),
+        _dah_after_diagnosis,
+        "age at DAH {age_at_dah} is below age at diagnosis {age_at_diagnosis}",
+    ),
+    Rule(
+        "relapse-age-order",
+        "error",
+        "A relapse is not younger than the patient's earlier episode.",
+        "Clinical fact: episodes are numbered in the order they happened",
+        "clinical",
+        ("age_at_dah", "patient_id", "episode"),
+        _relapse_not_younger,
+        "age at DAH {age_at_dah} is younger than at an earlier episode of patient {patient_id}",
+    ),
+    Rule(
+        "inaugural-first-episode",
+        "error",
+        "DAH can be the inaugural manifestation only on a patient's first episode.",
+        "Data dictionary: dah_inaugural means DAH presented the disease, which happens once",
+        "clinical",
+        ("dah_inaugural", "episode"),
+        _inaugural_first,
+        "DAH recorded as inaugural on episode {episode}, which is not the first",
+    ),
+    Rule(
+        "inaugural-age",
+        "error",
+        "When DAH is the inaugural manifestation, age at DAH equals age at diagnosis.",
+        "Letter, paragraph 6 and Table I: DAH presented the disease in six patients, each "
+        "with equal ages",
+        "clinical",
+        ("age_at_dah", "dah_inaugural", "age_at_diagnosis"),
+        _inaugural_age,
+        "DAH is inaugural but age at DAH {age_at_dah} differs from age at diagnosis "
+        "{age_at_diagnosis}",
+    ),
+    Rule(
+        "patient-constant",
+        "error",
+        "Sex, race, tobacco exposure, diagnosis, APS and age at diagnosis are the same on "
+        "every episode of a patient.",
+        "Table I prints these once per patient; a relapse repeats them",
+        "clinical",
+        (*PATIENT_ATTRIBUTES, "patient_id", "episode"),
+        _patient_constant,
+        "{column_label} {value} differs from the first episode of patient {patient_id}",
+    ),
+    Rule(
+        "imv-needs-icu",
+        "error",
+        "Invasive mechanical ventilation only with admission to the intensive care unit.",
+        "Clinical fact: invasive ventilation is delivered in intensive care",
+        "clinical",
+        ("imv", "icu"),
+        _imv_in_icu,
+        "invasive mechanical ventilation recorded without ICU admission (icu = {icu})",
+    ),
+    Rule(
+        "oral-gc-every-episode",
+        "warning",
+        "Every episode received oral glucocorticoids (prednisolone 1 mg/kg/day). The "
+        "standard of care in this series; another centre may legitimately differ.",
+        "Letter, paragraph 7 (all episodes received oral prednisolone)",
+        "clinical",
+        ("oral_gc",),
+        _oral_gc,
+        "no oral glucocorticoids recorded for this episode",
+    ),
 )
 
 RULES: tuple[Rule, ...] = STRUCTURAL + CLINICAL

@@ -125,7 +125,9 @@ class TableSchema:
         try:
             fields = tuple(Field.from_descriptor(f, missing) for f in descriptor["fields"])
         except (KeyError, TypeError) as exc:
-            raise InputError(f"the Table Schema has a field without a name or type ({exc})") from None
+            raise InputError(
+                f"the Table Schema has a field without a name or type ({exc})"
+            ) from None
         unknown = sorted({f.type for f in fields} - set(SUPPORTED_TYPES))
         if unknown:
             raise InputError(
@@ -157,7 +159,9 @@ class TableSchema:
             if item.allowed is not None:
                 column_checks.append(pa.Check.isin(list(item.allowed), error="schema-category"))
             if item.minimum is not None and item.maximum is not None:
-                column_checks.append(pa.Check.in_range(item.minimum, item.maximum, error="schema-range"))
+                column_checks.append(
+                    pa.Check.in_range(item.minimum, item.maximum, error="schema-range")
+                )
             elif item.minimum is not None:
                 column_checks.append(pa.Check.ge(item.minimum, error="schema-range"))
             elif item.maximum is not None:

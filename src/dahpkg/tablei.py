@@ -28,8 +28,12 @@ PATIENT_LEVEL = {
 }
 
 # Columns copied as they are (text or number).
-VERBATIM = {"Sex": "sex", "Race": "race", "Age diagnosis (years)": "age_at_diagnosis",
-            AGE_DAH: "age_at_dah"}
+VERBATIM = {
+    "Sex": "sex",
+    "Race": "race",
+    "Age diagnosis (years)": "age_at_diagnosis",
+    AGE_DAH: "age_at_dah",
+}
 
 # Yes/no columns printed with SYMBOLS.
 YES_NO = {

@@ -70,8 +70,14 @@ class _Run:
     findings: list[Finding] = field(default_factory=list)
 
     # --- helpers -----------------------------------------------------------------------
-    def _record(self, rule_: Rule, checked: int, failed: int, found: list[Finding],
-                skipped: str | None = None) -> None:
+    def _record(
+        self,
+        rule_: Rule,
+        checked: int,
+        failed: int,
+        found: list[Finding],
+        skipped: str | None = None,
+    ) -> None:
         shown = found[: self.max_examples]
         self.results.append(RuleResult(rule_, checked, failed, len(shown), skipped))
         self.findings.extend(shown)
@@ -80,7 +86,7 @@ class _Run:
         """A row's patient_id or episode: the number, else the text as written, else None."""
         frame = self.parsed.frame
         if name in frame.columns:
-            value = frame.at[index, name]
+            value: Any = frame.at[index, name]
             if not _isna(value):
                 return int(value)
         if name in self.cells.frame.columns:
@@ -108,8 +114,10 @@ class _Run:
             return "yes" if value else "no"
         return str(value)
 
-    def finding(self, rule_: Rule, index: Any, column: str | None, message: str,
-                value: str | None = None) -> Finding:
+    def finding(
+        self, rule_: Rule, index: Any, column: str | None, message: str, value: str | None = None
+    ) -> Finding:
+        row: Any = self.cells.rows.at[index]
         return Finding(
             rule=rule_.id,
             severity=rule_.severity,
@@ -118,7 +126,7 @@ class _Run:
             episode=self._key(index, "episode"),
             column=column,
             value=value,
-            row=int(self.cells.rows.at[index]),
+            row=int(row),
         )
 
     def _examples(self, mask: pd.Series) -> tuple[int, list[Any]]:
@@ -131,24 +139,43 @@ class _Run:
         declared = self.schema.names
         absent = [n for n in declared if n not in columns]
         present = rule("schema-fields-present")
-        self._record(present, len(declared), len(absent), [
-            Finding(present.id, present.severity,
-                    f"the column {n} ({self.schema.field(n).label}) is missing", column=n)
-            for n in absent
-        ])
+        self._record(
+            present,
+            len(declared),
+            len(absent),
+            [
+                Finding(
+                    present.id,
+                    present.severity,
+                    f"the column {n} ({self.schema.field(n).label}) is missing",
+                    column=n,
+                )
+                for n in absent
+            ],
+        )
         unknown = [c for c in columns if c not in declared]
         extra = rule("schema-no-unknown-fields")
-        self._record(extra, len(columns), len(unknown), [
-            Finding(extra.id, extra.severity, _unknown_column_message(c, absent, declared),
-                    column=c)
-            for c in unknown
-        ])
+        self._record(
+            extra,
+            len(columns),
+            len(unknown),
+            [
+                Finding(
+                    extra.id, extra.severity, _unknown_column_message(c, absent, declared), column=c
+                )
+                for c in unknown
+            ],
+        )
         blank = rule("schema-blank-row")
-        self._record(blank, len(self.cells.frame) + len(self.cells.blank_rows),
-                     len(self.cells.blank_rows), [
-            Finding(blank.id, blank.severity, f"row {r} is empty; delete it", row=r)
-            for r in self.cells.blank_rows
-        ])
+        self._record(
+            blank,
+            len(self.cells.frame) + len(self.cells.blank_rows),
+            len(self.cells.blank_rows),
+            [
+                Finding(blank.id, blank.severity, f"row {r} is empty; delete it", row=r)
+                for r in self.cells.blank_rows
+            ],
+        )
 
     def cell_rules(self) -> None:
         rows = len(self.cells.frame)
@@ -159,8 +186,16 @@ class _Run:
         for item in present:
             count, examples = self._examples(self.parsed.type_errors[item.name])
             failed += count
-            found += [self.finding(type_rule, i, item.name, _type_message(item, self.written(i, item.name)),
-                                   self.written(i, item.name)) for i in examples]
+            found += [
+                self.finding(
+                    type_rule,
+                    i,
+                    item.name,
+                    _type_message(item, self.written(i, item.name)),
+                    self.written(i, item.name),
+                )
+                for i in examples
+            ]
         self._record(type_rule, rows, failed, found)
 
         failed, found = 0, []
@@ -169,15 +204,24 @@ class _Run:
                 continue
             count, examples = self._examples(self.parsed.missing[item.name])
             failed += count
-            found += [self.finding(required_rule, i, item.name,
-                                   f"{item.label} is not recorded; it is required on every episode",
-                                   self.written(i, item.name)) for i in examples]
+            found += [
+                self.finding(
+                    required_rule,
+                    i,
+                    item.name,
+                    f"{item.label} is not recorded; it is required on every episode",
+                    self.written(i, item.name),
+                )
+                for i in examples
+            ]
         self._record(required_rule, rows, failed, found)
 
         # Categories and ranges run as the pandera checks generated from the Table Schema.
         pandera_schema = self.schema.to_pandera()
-        by_rule: dict[str, tuple[int, list[Finding]]] = {"schema-category": (0, []),
-                                                          "schema-range": (0, [])}
+        by_rule: dict[str, tuple[int, list[Finding]]] = {
+            "schema-category": (0, []),
+            "schema-range": (0, []),
+        }
         for item in present:
             column = self.parsed.frame[item.name]
             for check in pandera_schema.columns[item.name].checks:
@@ -186,9 +230,16 @@ class _Run:
                 count, examples = self._examples(~holds)
                 rule_ = rule(check.error)
                 failed, found = by_rule[rule_.id]
-                found += [self.finding(rule_, i, item.name,
-                                       _constraint_message(rule_.id, item, self.written(i, item.name)),
-                                       self.written(i, item.name)) for i in examples]
+                found += [
+                    self.finding(
+                        rule_,
+                        i,
+                        item.name,
+                        _constraint_message(rule_.id, item, self.written(i, item.name)),
+                        self.written(i, item.name),
+                    )
+                    for i in examples
+                ]
                 by_rule[rule_.id] = (failed + count, found)
         for rule_id, (failed, found) in by_rule.items():
             self._record(rule(rule_id), rows, failed, found)
@@ -204,12 +255,22 @@ class _Run:
         complete = frame[key].notna().all(axis=1)
         duplicate = frame[key].duplicated(keep="first") & complete
         count, examples = self._examples(duplicate)
-        self._record(pk_rule, len(frame), count, [
-            self.finding(pk_rule, i, key[0],
-                         ", ".join(f"{self.schema.field(k).label} {self._key(i, k)}" for k in key)
-                         + " is recorded on more than one row", self.written(i, key[0]))
-            for i in examples
-        ])
+        self._record(
+            pk_rule,
+            len(frame),
+            count,
+            [
+                self.finding(
+                    pk_rule,
+                    i,
+                    key[0],
+                    ", ".join(f"{self.schema.field(k).label} {self._key(i, k)}" for k in key)
+                    + " is recorded on more than one row",
+                    self.written(i, key[0]),
+                )
+                for i in examples
+            ],
+        )
 
     # --- clinical rules ----------------------------------------------------------------
     def clinical_rules(self) -> None:
@@ -217,8 +278,9 @@ class _Run:
         for rule_ in CLINICAL:
             absent = [c for c in rule_.columns if c not in frame.columns]
             if absent:
-                self._record(rule_, 0, 0, [],
-                             skipped=f"needs the missing column(s) {', '.join(absent)}")
+                self._record(
+                    rule_, 0, 0, [], skipped=f"needs the missing column(s) {', '.join(absent)}"
+                )
                 continue
             output = rule_.pandera_check()(frame).check_output
             if hasattr(output, "columns"):
@@ -227,11 +289,17 @@ class _Run:
             holds = output.reindex(frame.index, fill_value=True).astype(bool)
             count, examples = self._examples(~holds)
             column = rule_.columns[0]
-            self._record(rule_, len(frame), count, [
-                self.finding(rule_, i, column, self._message(rule_, i, column),
-                             self.written(i, column))
-                for i in examples
-            ])
+            self._record(
+                rule_,
+                len(frame),
+                count,
+                [
+                    self.finding(
+                        rule_, i, column, self._message(rule_, i, column), self.written(i, column)
+                    )
+                    for i in examples
+                ],
+            )
 
     def _clinical_cells(self, rule_: Rule, output: pd.DataFrame) -> None:
         failed, found = 0, []
@@ -239,8 +307,12 @@ class _Run:
             holds = output[column].reindex(self.parsed.frame.index, fill_value=True).astype(bool)
             count, examples = self._examples(~holds)
             failed += count
-            found += [self.finding(rule_, i, column, self._message(rule_, i, column),
-                                   self.written(i, column)) for i in examples]
+            found += [
+                self.finding(
+                    rule_, i, column, self._message(rule_, i, column), self.written(i, column)
+                )
+                for i in examples
+            ]
         self._record(rule_, len(self.parsed.frame), failed, found)
 
     def _message(self, rule_: Rule, index: Any, column: str) -> str:
@@ -279,5 +351,7 @@ def _constraint_message(rule_id: str, item: Field, written: str) -> str:
 
 def _unknown_column_message(name: str, absent: list[str], declared: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(name.strip().lower(), absent or list(declared), n=1)
-    hint = f"; did you mean {close[0]}?" if close else "; rename it to a declared column or remove it"
+    hint = (
+        f"; did you mean {close[0]}?" if close else "; rename it to a declared column or remove it"
+    )
     return f"the column '{name}' is not in the data dictionary{hint}"
