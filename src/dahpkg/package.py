@@ -8,6 +8,7 @@ text that was written (`read_cells`), then converted to the type the Table Schem
 from __future__ import annotations
 
 from collections.abc import Mapping
+import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,6 +32,7 @@ class Source:
     format: Literal["csv", "xlsx"]
     schema: TableSchema
     descriptor: Path | None = None
+    delimiter: str | None = None  # None: detected from the header row
 
     @property
     def name(self) -> str:
@@ -130,8 +132,14 @@ def _from_descriptor(descriptor: Path) -> Source:
         schema = TableSchema.from_path(root / _safe_relative(schema_ref, descriptor, "schema"))
     else:
         raise InputError(f"the '{EPISODES}' resource of {descriptor} declares no schema")
+    dialect = resource.get("dialect")
+    delimiter = dialect.get("delimiter") if isinstance(dialect, Mapping) else None
     return Source(
-        table=table, format="csv" if fmt == "csv" else "xlsx", schema=schema, descriptor=descriptor
+        table=table,
+        format="csv" if fmt == "csv" else "xlsx",
+        schema=schema,
+        descriptor=descriptor,
+        delimiter=delimiter if isinstance(delimiter, str) else None,
     )
 
 
@@ -153,20 +161,30 @@ def read_cells(source: Source) -> Cells:
         raise InputError(f"episode table not found: {source.table}")
     try:
         if source.format == "csv":
-            frame = pd.read_csv(
-                source.table,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                encoding="utf-8-sig",
-            )
+            # Without index_col=False pandas would take an extra first cell as a row label and
+            # shift every value one column to the left; with it, extra cells raise instead.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    source.table,
+                    sep=source.delimiter or _detect_delimiter(source.table),
+                    dtype=str,
+                    keep_default_na=False,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    encoding="utf-8-sig",
+                    index_col=False,
+                )
         else:
             frame = _read_xlsx(source.table)
     except UnicodeDecodeError as exc:
         raise InputError(f"{source.table} is not UTF-8 text (byte {exc.start})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{source.table} is empty: expected a header row and episodes") from None
+    except pd.errors.ParserWarning:
+        raise InputError(
+            f"{source.table} is not a well-formed CSV file: a row has more cells than the header"
+        ) from None
     except pd.errors.ParserError as exc:
         reason = str(exc).strip().splitlines()[-1]
         raise InputError(f"{source.table} is not a well-formed CSV file: {reason}") from None
@@ -178,6 +196,21 @@ def read_cells(source: Source) -> Cells:
     frame = frame.loc[~blank].reset_index(drop=True)
     rows = rows.loc[~blank].reset_index(drop=True)
     return Cells(frame=frame, rows=rows, blank_rows=blank_rows)
+
+
+DELIMITERS = (",", ";", "\t")
+
+
+def _detect_delimiter(path: Path) -> str:
+    """The delimiter of a loose CSV file, judged from its header row.
+
+    Spreadsheets set to many European locales save "CSV" with semicolons.
+    """
+    with path.open("rb") as handle:
+        header = handle.readline(65536)
+    counts = {d: header.count(d.encode()) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:

@@ -268,7 +268,9 @@ CLINICAL: tuple[Rule, ...] = (
     Rule(
         "inaugural-age",
         "error",
-        "When DAH is the inaugural manifestation, age at DAH equals age at diagnosis.",
+        "When DAH is the inaugural manifestation, age at DAH equals age at diagnosis. Holds "
+        "in this series; elsewhere a diagnosis confirmed after a birthday could legitimately "
+        "differ by one year.",
         "Letter, paragraph 6 and Table I: DAH presented the disease in six patients, each "
         "with equal ages",
         "clinical",
