@@ -9,7 +9,9 @@ is turned into findings.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,115 +136,92 @@ class _Run:
         return int(failing.size), list(failing.index[: self.max_examples])
 
     # --- structural rules --------------------------------------------------------------
+    def _table_rule(
+        self, rule_id: str, checked: int, problems: list[tuple[str, str | None, int | None]]
+    ) -> None:
+        """Record a rule about the table as a whole from (message, column, row) problems."""
+        rule_ = rule(rule_id)
+        found = [Finding(rule_.id, rule_.severity, m, column=c, row=r) for m, c, r in problems]
+        self._record(rule_, checked, len(found), found)
+
     def table_rules(self) -> None:
         columns = list(self.cells.frame.columns)
         declared = self.schema.names
         absent = [n for n in declared if n not in columns]
-        present = rule("schema-fields-present")
-        self._record(
-            present,
+        self._table_rule(
+            "schema-fields-present",
             len(declared),
-            len(absent),
             [
-                Finding(
-                    present.id,
-                    present.severity,
-                    f"the column {n} ({self.schema.field(n).label}) is missing",
-                    column=n,
-                )
+                (f"the column {n} ({self.schema.field(n).label}) is missing", n, None)
                 for n in absent
             ],
         )
-        unknown = [c for c in columns if c not in declared]
-        extra = rule("schema-no-unknown-fields")
-        self._record(
-            extra,
+        self._table_rule(
+            "schema-no-unknown-fields",
             len(columns),
-            len(unknown),
             [
-                Finding(
-                    extra.id, extra.severity, _unknown_column_message(c, absent, declared), column=c
-                )
-                for c in unknown
+                (_unknown_column_message(c, absent, declared), c, None)
+                for c in columns
+                if c not in declared
             ],
         )
-        blank = rule("schema-blank-row")
-        self._record(
-            blank,
+        self._table_rule(
+            "schema-blank-row",
             len(self.cells.frame) + len(self.cells.blank_rows),
-            len(self.cells.blank_rows),
-            [
-                Finding(blank.id, blank.severity, f"row {r} is empty; delete it", row=r)
-                for r in self.cells.blank_rows
-            ],
+            [(f"row {r} is empty; delete it", None, r) for r in self.cells.blank_rows],
         )
+
+    def _failing_cells(
+        self,
+        rule_: Rule,
+        failing: Iterable[tuple[str, pd.Series]],
+        message: Callable[[Any, str], str],
+        checked: int,
+    ) -> None:
+        """Record a rule from per-column masks (True = the cell fails) and a message builder."""
+        failed, found = 0, []
+        for column, mask in failing:
+            count, examples = self._examples(mask)
+            failed += count
+            found += [
+                self.finding(rule_, i, column, message(i, column), self.written(i, column))
+                for i in examples
+            ]
+        self._record(rule_, checked, failed, found)
 
     def cell_rules(self) -> None:
         rows = len(self.cells.frame)
         present = [f for f in self.schema.fields if f.name in self.parsed.frame.columns]
-        type_rule, required_rule = rule("schema-type"), rule("schema-required")
-
-        failed, found = 0, []
-        for item in present:
-            count, examples = self._examples(self.parsed.type_errors[item.name])
-            failed += count
-            found += [
-                self.finding(
-                    type_rule,
-                    i,
-                    item.name,
-                    _type_message(item, self.written(i, item.name)),
-                    self.written(i, item.name),
-                )
-                for i in examples
-            ]
-        self._record(type_rule, rows, failed, found)
-
-        failed, found = 0, []
-        for item in present:
-            if not item.required:
-                continue
-            count, examples = self._examples(self.parsed.missing[item.name])
-            failed += count
-            found += [
-                self.finding(
-                    required_rule,
-                    i,
-                    item.name,
-                    f"{item.label} is not recorded; it is required on every episode",
-                    self.written(i, item.name),
-                )
-                for i in examples
-            ]
-        self._record(required_rule, rows, failed, found)
-
+        field = self.schema.field
+        self._failing_cells(
+            rule("schema-type"),
+            ((f.name, self.parsed.type_errors[f.name]) for f in present),
+            lambda i, c: _type_message(field(c), self.written(i, c)),
+            rows,
+        )
+        self._failing_cells(
+            rule("schema-required"),
+            ((f.name, self.parsed.missing[f.name]) for f in present if f.required),
+            lambda i, c: f"{field(c).label} is not recorded; it is required on every episode",
+            rows,
+        )
         # Categories and ranges run as the pandera checks generated from the Table Schema.
-        pandera_schema = self.schema.to_pandera()
-        by_rule: dict[str, tuple[int, list[Finding]]] = {
-            "schema-category": (0, []),
-            "schema-range": (0, []),
-        }
-        for item in present:
-            column = self.parsed.frame[item.name]
-            for check in pandera_schema.columns[item.name].checks:
-                output = check(column).check_output
-                holds = output.reindex(column.index, fill_value=True).fillna(True).astype(bool)
-                count, examples = self._examples(~holds)
-                rule_ = rule(check.error)
-                failed, found = by_rule[rule_.id]
-                found += [
-                    self.finding(
-                        rule_,
-                        i,
-                        item.name,
-                        _constraint_message(rule_.id, item, self.written(i, item.name)),
-                        self.written(i, item.name),
-                    )
-                    for i in examples
-                ]
-                by_rule[rule_.id] = (failed + count, found)
-        for rule_id, (failed, found) in by_rule.items():
-            self._record(rule(rule_id), rows, failed, found)
+        checks = self.schema.to_pandera().columns
+        for rule_id in ("schema-category", "schema-range"):
+            failing = []
+            for item in present:
+                column = self.parsed.frame[item.name]
+                for check in checks[item.name].checks:
+                    if check.error == rule_id:
+                        output = check(column).check_output
+                        holds = output.reindex(column.index, fill_value=True).fillna(True)
+                        failing.append((item.name, ~holds.astype(bool)))
+            self._failing_cells(
+                rule(rule_id),
+                failing,
+                partial(self._constraint_message, rule_id),
+                rows,
+            )
 
     def primary_key(self) -> None:
         pk_rule = rule("schema-primary-key")
@@ -283,37 +262,19 @@ class _Run:
                 )
                 continue
             output = rule_.pandera_check()(frame).check_output
-            if hasattr(output, "columns"):
-                self._clinical_cells(rule_, output)
-                continue
-            holds = output.reindex(frame.index, fill_value=True).astype(bool)
-            count, examples = self._examples(~holds)
-            column = rule_.columns[0]
-            self._record(
+            if hasattr(output, "columns"):  # a cell-wise rule: each column can fail
+                failing = [(c, output[c]) for c in rule_.columns]
+            else:  # a row-wise rule: the finding points to its first column
+                failing = [(rule_.columns[0], output)]
+            self._failing_cells(
                 rule_,
+                ((c, ~m.reindex(frame.index, fill_value=True).astype(bool)) for c, m in failing),
+                partial(self._message, rule_),
                 len(frame),
-                count,
-                [
-                    self.finding(
-                        rule_, i, column, self._message(rule_, i, column), self.written(i, column)
-                    )
-                    for i in examples
-                ],
             )
 
-    def _clinical_cells(self, rule_: Rule, output: pd.DataFrame) -> None:
-        failed, found = 0, []
-        for column in rule_.columns:
-            holds = output[column].reindex(self.parsed.frame.index, fill_value=True).astype(bool)
-            count, examples = self._examples(~holds)
-            failed += count
-            found += [
-                self.finding(
-                    rule_, i, column, self._message(rule_, i, column), self.written(i, column)
-                )
-                for i in examples
-            ]
-        self._record(rule_, len(self.parsed.frame), failed, found)
+    def _constraint_message(self, rule_id: str, index: Any, column: str) -> str:
+        return _constraint_message(rule_id, self.schema.field(column), self.written(index, column))
 
     def _message(self, rule_: Rule, index: Any, column: str) -> str:
         values = {name: self.display(index, name) for name in rule_.columns}
