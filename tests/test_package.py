@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
 
 from conftest import REPO
 
-PROFILES = Path(__file__).parent / "profiles"
+PROFILES = REPO / "src" / "dahpkg" / "profiles"
 DESCRIPTOR = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
 SCHEMA = json.loads((REPO / "schema" / "episodes.schema.json").read_text(encoding="utf-8"))
 

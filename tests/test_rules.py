@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import pandera.pandas as pa
 import pytest
 
 import dahpkg
-from dahpkg.package import locate, parse, read_cells
+from dahpkg.package import locate
 from dahpkg.rules import CLINICAL, RULES, STRUCTURAL
 
 from conftest import Rows, row_of
@@ -170,28 +167,22 @@ def test_failures_are_counted_in_full_and_examples_capped(broken) -> None:
     assert len([f for f in report.findings if f.rule == "ivig-sle-aps"]) == 2
 
 
-def typed_frame(path: Path) -> pd.DataFrame:
-    source = locate(path)
-    return parse(read_cells(source).frame, source.schema).frame
-
-
 def test_pandera_schema_names_the_same_rules(broken) -> None:
     """pandera's own validation of the generated schema agrees with dahpkg's report."""
     path = broken(set_cell(2, 1, "ivig", "true"))
-    frame = typed_frame(path)
     with pytest.raises(pa.errors.SchemaErrors) as caught:
-        dahpkg.pandera_schema().validate(frame, lazy=True)
+        dahpkg.pandera_schema().validate(dahpkg.load(path), lazy=True)
     cases = caught.value.failure_cases
     assert set(cases["check"]) == {"ivig-sle-aps"}
     assert set(cases["index"]) == {1}  # the second row: patient 2
 
-    dahpkg.pandera_schema().validate(typed_frame(locate(None).descriptor), lazy=True)
+    dahpkg.pandera_schema().validate(dahpkg.load(), lazy=True)
 
 
 def test_pandera_schema_reports_structural_rules_by_id(broken) -> None:
     path = broken(set_cell(6, 1, "age_at_dah", "121"))
     with pytest.raises(pa.errors.SchemaErrors) as caught:
-        dahpkg.pandera_schema().validate(typed_frame(path), lazy=True)
+        dahpkg.pandera_schema().validate(dahpkg.load(path), lazy=True)
     assert "schema-range" in set(caught.value.failure_cases["check"])
 
 
@@ -199,3 +190,19 @@ def test_clinical_rules_read_only_declared_columns() -> None:
     names = set(locate(None).schema.names)
     for rule in CLINICAL:
         assert set(rule.columns) <= names, rule.id
+
+
+def test_a_missing_age_does_not_hide_a_younger_relapse(broken) -> None:
+    def edit(header: list[str], rows: Rows) -> None:
+        row_of(rows, 7, 2)["age_at_dah"] = ""
+        add_copy(7, 2, episode="3", age_at_dah="40")(header, rows)
+
+    report = dahpkg.validate(broken(edit))
+    [finding] = [f for f in report.findings if f.rule == "relapse-age-order"]
+    assert (finding.patient_id, finding.episode) == (7, 3)
+
+
+def test_an_unknown_patient_is_not_compared_with_anyone(broken) -> None:
+    report = dahpkg.validate(broken(set_cell(9, 2, "patient_id", "")))
+    assert report.result("schema-required").failed == 1
+    assert report.result("patient-constant").failed == 0

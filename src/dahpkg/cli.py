@@ -45,8 +45,12 @@ def _write_output(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     from dahpkg import _atomic
+    from dahpkg.errors import InputError
 
-    _atomic.write_text(output, text)
+    try:
+        _atomic.write_text(output, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,7 @@ text that was written (`read_cells`), then converted to the type the Table Schem
 
 from __future__ import annotations
 
-import warnings
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -50,6 +50,7 @@ class Cells:
     frame: pd.DataFrame
     rows: pd.Series
     blank_rows: tuple[int, ...]
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,11 @@ def _from_descriptor(descriptor: Path) -> Source:
 
 def _safe_relative(value: Any, descriptor: Path, key: str) -> str:
     # Data Package paths are POSIX and relative; anything else could read outside the package.
+    if isinstance(value, list):
+        raise InputError(
+            f"the '{EPISODES}' resource of {descriptor} has a multipart {key}; "
+            "dahpkg reads a single file: join the parts into one"
+        )
     if not isinstance(value, str) or not value:
         raise InputError(f"the '{EPISODES}' resource of {descriptor} has no {key}")
     pure = PurePosixPath(value)
@@ -154,48 +160,80 @@ def _safe_relative(value: Any, descriptor: Path, key: str) -> str:
 
 
 def read_cells(source: Source) -> Cells:
-    """Read every cell of the episode table as the text that was written."""
+    """Read every cell of the episode table as the text that was written.
+
+    Raises `InputError` for a file that cannot be read as a table of episodes: not UTF-8,
+    malformed CSV, a damaged workbook, a duplicated column name, or no episode at all.
+    """
     import pandas as pd
 
     if not source.table.is_file():
         raise InputError(f"episode table not found: {source.table}")
+    sheet = None
     try:
         if source.format == "csv":
-            # Without index_col=False pandas would take an extra first cell as a row label and
-            # shift every value one column to the left; with it, extra cells raise instead.
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(
-                    source.table,
-                    sep=source.delimiter or _detect_delimiter(source.table),
-                    dtype=str,
-                    keep_default_na=False,
-                    na_filter=False,
-                    skip_blank_lines=False,
-                    encoding="utf-8-sig",
-                    index_col=False,
-                )
+            grid = _read_csv_grid(source.table, source.delimiter)
         else:
-            frame = _read_xlsx(source.table)
+            grid, sheet = _read_xlsx_grid(source.table)
     except UnicodeDecodeError as exc:
         raise InputError(f"{source.table} is not UTF-8 text (byte {exc.start})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{source.table} is empty: expected a header row and episodes") from None
-    except pd.errors.ParserWarning:
-        raise InputError(
-            f"{source.table} is not a well-formed CSV file: a row has more cells than the header"
-        ) from None
     except pd.errors.ParserError as exc:
         reason = str(exc).strip().splitlines()[-1]
+        cells = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", reason)
+        if cells:
+            expected, line, saw = cells.groups()
+            reason = f"line {line} has {saw} cells but the header has {expected}"
         raise InputError(f"{source.table} is not a well-formed CSV file: {reason}") from None
-    frame = frame.fillna("").astype(str)
-    frame.columns = [str(c) for c in frame.columns]
-    rows = pd.Series(range(2, len(frame) + 2), index=frame.index, name="row")
-    blank = (frame == "").all(axis=1) if len(frame.columns) else pd.Series(False, frame.index)
+    except OSError as exc:
+        raise InputError(f"{source.table} cannot be read: {exc.strerror or exc}") from None
+    where = f"{source.table}" + (f", sheet '{sheet}'" if sheet else "")
+    if grid.empty:
+        raise InputError(f"{where} is empty: expected a header row and episodes")
+    labels = _labels(list(grid.iloc[0]), where)
+    frame = grid.iloc[1:].set_axis(labels, axis=1)
+    # The row number a person sees: the header is row 1.
+    rows = pd.Series(frame.index + 1, index=frame.index, name="row")
+    blank = (frame == "").all(axis=1)
     blank_rows = tuple(int(r) for r in rows[blank])
     frame = frame.loc[~blank].reset_index(drop=True)
     rows = rows.loc[~blank].reset_index(drop=True)
-    return Cells(frame=frame, rows=rows, blank_rows=blank_rows)
+    if frame.empty:
+        raise InputError(f"{where} has a header row but no episodes")
+    return Cells(frame=frame, rows=rows, blank_rows=blank_rows, sheet=sheet)
+
+
+def _labels(header: list[str], where: str) -> list[str]:
+    """Column names from the header row; a blank one is named by its position."""
+    labels = [text.strip() or f"(unnamed column {n})" for n, text in enumerate(header, start=1)]
+    seen: dict[str, int] = {}
+    for n, label in enumerate(labels, start=1):
+        if label in seen:
+            raise InputError(
+                f"{where}: the column name '{label}' appears twice (columns {seen[label]} and "
+                f"{n}); keep one"
+            )
+        seen[label] = n
+    return labels
+
+
+def _read_csv_grid(path: Path, delimiter: str | None) -> pd.DataFrame:
+    import pandas as pd
+
+    # header=None: the header row is read as data, so duplicated or blank names are seen as
+    # written (pandas would rename them), and a row with more cells than the first is an error.
+    grid = pd.read_csv(
+        path,
+        sep=delimiter or _detect_delimiter(path),
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        encoding="utf-8-sig",
+    )
+    return grid.fillna("")
 
 
 DELIMITERS = (",", ";", "\t")
@@ -213,25 +251,40 @@ def _detect_delimiter(path: Path) -> str:
     return best if counts[best] else ","
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx_grid(path: Path) -> tuple[pd.DataFrame, str]:
+    import openpyxl
     import pandas as pd
 
     try:
-        with pd.ExcelFile(path, engine="openpyxl") as sheets:
-            # A workbook may carry a codebook or notes beside the data: prefer the data sheet.
-            names = [str(n) for n in sheets.sheet_names]
-            preferred = [n for n in names if n.lower() in ("episodes", "data")]
-            sheet = preferred[0] if preferred else names[0]
-            frame = pd.read_excel(
-                sheets, sheet_name=sheet, dtype=object, keep_default_na=False, na_filter=False
-            )
-    except pd.errors.EmptyDataError:
+        # data_only=False: a formula is read as its text ("=28+0") and reported, instead of a
+        # cached result that may be stale or absent.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except OSError:
         raise
     # openpyxl signals a damaged workbook with many exception types (zip, XML, key errors).
     except Exception as exc:
         raise InputError(f"{path} is not a readable Excel workbook ({exc})") from None
-    # Excel stores booleans and integers natively; write them as the CSV would.
-    return frame.map(_excel_cell_text)
+    try:
+        sheet = _data_sheet([str(n) for n in book.sheetnames])
+        cells = [
+            [_excel_cell_text(v) for v in row] for row in book[sheet].iter_rows(values_only=True)
+        ]
+    finally:
+        book.close()
+    while cells and not any(cells[-1]):  # formatted but empty rows at the end of a sheet
+        cells.pop()
+    width = max((len(r) for r in cells), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in cells], dtype=str)
+    return grid, sheet
+
+
+def _data_sheet(names: list[str]) -> str:
+    """The sheet holding the episodes: one named for them, else the first."""
+    for wanted in ("episode", "data"):
+        for name in names:
+            if wanted in name.lower():
+                return name
+    return names[0]
 
 
 def _excel_cell_text(value: Any) -> str:
@@ -242,6 +295,11 @@ def _excel_cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+INTEGER = r"[+-]?[0-9]+"
+NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+MAX_INTEGER_DIGITS = 18
 
 
 def parse(cells: pd.DataFrame, schema: TableSchema) -> Parsed:
@@ -269,12 +327,16 @@ def parse(cells: pd.DataFrame, schema: TableSchema) -> Parsed:
             values = pd.Series(is_true, dtype="boolean").mask(~(is_true | is_false))
             bad = ~absent & ~(is_true | is_false)
         elif item.type in ("integer", "number"):
-            pattern = (
-                r"[+-]?\d+" if item.type == "integer" else r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+            # ASCII digits only: Python's \d also matches other scripts' digits.
+            ok = text.str.fullmatch(INTEGER if item.type == "integer" else NUMBER).astype(bool)
+            if item.type == "integer":  # Int64 holds 18 digits safely
+                ok &= text.str.lstrip("+-").str.len() <= MAX_INTEGER_DIGITS
+            # Nullable parsing keeps 18-digit integers exact (no detour through float64).
+            numbers = pd.to_numeric(
+                text.where(ok & ~absent), errors="coerce", dtype_backend="numpy_nullable"
             )
-            ok = text.str.fullmatch(pattern).astype(bool)
-            numbers = pd.to_numeric(text.where(ok & ~absent), errors="coerce")
-            values = numbers.astype("Int64" if item.type == "integer" else "Float64")
+            ok &= numbers.notna()
+            values = numbers.where(ok).astype("Int64" if item.type == "integer" else "Float64")
             bad = ~absent & ~ok
         else:
             values = text.where(~absent).astype("str")

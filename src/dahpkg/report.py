@@ -117,17 +117,23 @@ class Report:
             "patients": self.patients,
             "errors": self.count("error"),
             "warnings": self.count("warning"),
+            "rules_not_checked": self.not_checked,
             "max_examples_per_rule": self.max_examples,
             "findings": [f.to_dict() for f in self.findings],
             "rules": [r.to_dict() for r in self.results],
         }
 
+    @property
+    def not_checked(self) -> int:
+        return sum(1 for r in self.results if r.skipped is not None)
+
     def headline(self) -> str:
         verdict = "valid" if self.valid else "INVALID"
+        skipped = f", {self.not_checked} rules not checked" if self.not_checked else ""
         return (
             f"{self.episodes} episodes of {self.patients} patients checked against "
             f"{len(self.results)} rules: {verdict} "
-            f"({self.count('error')} errors, {self.count('warning')} warnings)"
+            f"({self.count('error')} errors, {self.count('warning')} warnings{skipped})"
         )
 
 

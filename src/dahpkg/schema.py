@@ -120,37 +120,57 @@ class TableSchema:
         return DEFAULT_MISSING_LABEL
 
     @classmethod
-    def from_descriptor(cls, descriptor: Mapping[str, Any]) -> TableSchema:
-        missing = _missing_values(descriptor.get("missingValues", [""]))
+    def from_descriptor(
+        cls, descriptor: Mapping[str, Any], where: str = "the Table Schema"
+    ) -> TableSchema:
+        """Read a Table Schema descriptor, refusing (`InputError`) one that dahpkg cannot trust.
+
+        The descriptor must follow the Table Schema v2 profile; numeric bounds must be numbers,
+        the primary key must name declared fields, and field types must be ones dahpkg checks.
+        """
+        check_profile(descriptor, "tableschema.json", where)
         try:
+            missing = _missing_values(descriptor.get("missingValues", [""]))
             fields = tuple(Field.from_descriptor(f, missing) for f in descriptor["fields"])
-        except (KeyError, TypeError) as exc:
-            raise InputError(
-                f"the Table Schema has a field without a name or type ({exc})"
-            ) from None
-        unknown = sorted({f.type for f in fields} - set(SUPPORTED_TYPES))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise InputError(f"{where} cannot be read: {exc}") from None
+        names = [f.name for f in fields]
+        problems = sorted({f.type for f in fields} - set(SUPPORTED_TYPES))
+        if problems:
+            raise InputError(f"{where} uses field types dahpkg cannot check: {', '.join(problems)}")
+        for item in fields:
+            for bound in (item.minimum, item.maximum):
+                if bound is not None and (
+                    item.type not in ("integer", "number") or not _is_number(bound)
+                ):
+                    raise InputError(
+                        f"{where}: field {item.name} has a minimum or maximum that is not a number"
+                    )
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise InputError(f"{where} declares a field twice: {', '.join(duplicated)}")
+        pk = descriptor.get("primaryKey", [])
+        primary_key = (pk,) if isinstance(pk, str) else tuple(pk)
+        unknown = [k for k in primary_key if k not in names]
         if unknown:
             raise InputError(
-                f"the Table Schema uses field types dahpkg cannot check: {', '.join(unknown)}"
+                f"{where}: the primary key names undeclared field(s) {', '.join(unknown)}"
             )
-        pk = descriptor.get("primaryKey", [])
-        return cls(
-            fields=fields,
-            primary_key=(pk,) if isinstance(pk, str) else tuple(pk),
-            missing_values=missing,
-        )
+        return cls(fields=fields, primary_key=primary_key, missing_values=missing)
 
     @classmethod
     def from_path(cls, path: Path) -> TableSchema:
-        return cls.from_descriptor(read_json(path, what="Table Schema"))
+        return cls.from_descriptor(read_json(path, what="Table Schema"), where=str(path))
 
     def to_pandera(self, checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
         """The structural part of the schema as a pandera ``DataFrameSchema``.
 
-        Column dtypes are pandas' nullable ones (``Int64``, ``boolean``, ``str``); every check
+        Column dtypes are those of :func:`dahpkg.load` (``Int64``, ``boolean``, ``category``
+        with the declared categories, ``str``); every check
         carries the id of the dahpkg rule it implements as its ``error``, so a pandera failure
         report names the same rules as ``dahpkg validate``.
         """
+        import pandas as pd
         import pandera.pandas as pa
 
         columns = {}
@@ -166,9 +186,10 @@ class TableSchema:
                 column_checks.append(pa.Check.ge(item.minimum, error="schema-range"))
             elif item.maximum is not None:
                 column_checks.append(pa.Check.le(item.maximum, error="schema-range"))
-            columns[item.name] = pa.Column(
-                PANDAS_DTYPES[item.type], checks=column_checks, nullable=not item.required
-            )
+            dtype: Any = PANDAS_DTYPES[item.type]
+            if item.type == "string" and item.allowed is not None:
+                dtype = pd.CategoricalDtype(list(item.allowed))  # as dahpkg.load() gives it
+            columns[item.name] = pa.Column(dtype, checks=column_checks, nullable=not item.required)
         return pa.DataFrameSchema(
             columns=columns,
             checks=list(checks or []),
@@ -181,6 +202,27 @@ class TableSchema:
 
 # pandas' nullable dtypes keep a missing cell missing instead of turning it into NaN or False.
 PANDAS_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "str"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+PROFILES = Path(__file__).parent / "profiles"
+
+
+def check_profile(descriptor: Mapping[str, Any], profile: str, where: str) -> None:
+    """Raise `InputError` naming the first place where ``descriptor`` breaks a v2 profile."""
+    import jsonschema
+
+    schema = json.loads((PROFILES / profile).read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft7Validator(schema).iter_errors(descriptor)
+    )
+    if error is not None:
+        place = "/".join(str(p) for p in error.absolute_path) or "the top level"
+        reason = error.message if len(error.message) <= 120 else "it has the wrong shape"
+        raise InputError(f"{where} does not follow the {profile} v2 profile at {place}: {reason}")
 
 
 def _missing_values(value: Any) -> dict[str, str]:

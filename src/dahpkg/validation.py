@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.package import Cells, Parsed, locate, parse, read_cells
+from dahpkg.package import Cells, Parsed, locate, parse, read_cells, shipped_schema
 from dahpkg.report import Finding, Report, RuleResult
 from dahpkg.rules import CLINICAL, Rule, rule
 from dahpkg.schema import Field, TableSchema
@@ -38,7 +38,8 @@ def validate(path: str | Path | None = None, *, max_examples: int = DEFAULT_MAX_
     """
     source = locate(path)
     cells = read_cells(source)
-    return check_cells(cells, source.schema, source=source.name, max_examples=max_examples)
+    name = source.name + (f", sheet '{cells.sheet}'" if cells.sheet else "")
+    return check_cells(cells, source.schema, source=name, max_examples=max_examples)
 
 
 def check_cells(
@@ -254,12 +255,21 @@ class _Run:
     # --- clinical rules ----------------------------------------------------------------
     def clinical_rules(self) -> None:
         frame = self.parsed.frame
+        contract = shipped_schema()  # the data dictionary the rules are written for
         for rule_ in CLINICAL:
             absent = [c for c in rule_.columns if c not in frame.columns]
             if absent:
                 self._record(
                     rule_, 0, 0, [], skipped=f"needs the missing column(s) {', '.join(absent)}"
                 )
+                continue
+            mistyped = [
+                f"{c} as {contract.field(c).type}, not {self.schema.field(c).type}"
+                for c in rule_.columns
+                if self.schema.field(c).type != contract.field(c).type
+            ]
+            if mistyped:
+                self._record(rule_, 0, 0, [], skipped=f"needs {'; '.join(mistyped)}")
                 continue
             output = rule_.pandera_check()(frame).check_output
             if hasattr(output, "columns"):  # a cell-wise rule: each column can fail
@@ -290,7 +300,14 @@ def _isna(value: Any) -> bool:
 
 
 def _type_message(item: Field, written: str) -> str:
-    return f"{item.label}: '{written}' is not {item.expectation()}"
+    message = f"{item.label}: '{written}' is not {item.expectation()}"
+    if written.startswith("="):
+        message += " (a spreadsheet formula: paste its value instead)"
+    elif (
+        item.type == "integer" and written.lstrip("+-").isascii() and written.lstrip("+-").isdigit()
+    ):
+        message += " that dahpkg can hold (more than 18 digits)"
+    return message
 
 
 def _constraint_message(rule_id: str, item: Field, written: str) -> str:
