@@ -4,8 +4,9 @@
 >>> dahpkg.validate().valid
 True
 
-Public API: :func:`load`, :func:`validate`, :func:`build`, :func:`pandera_schema`, the
-rule catalogue :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Heavy libraries
+Public API, one function per command: :func:`load`, :func:`validate`, :func:`build`,
+:func:`table1`, :func:`reproduce`, :func:`summarise`; :func:`pandera_schema`, the rule
+catalogue :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Heavy libraries
 (pandas, pandera) are imported on first use, so importing dahpkg stays fast.
 """
 
@@ -15,7 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["RULES", "Report", "__version__", "build", "load", "pandera_schema", "validate"]
+__all__ = [
+    "RULES",
+    "Report",
+    "__version__",
+    "build",
+    "load",
+    "pandera_schema",
+    "reproduce",
+    "summarise",
+    "table1",
+    "validate",
+]
 
 _LAZY = {
     "load": ("dahpkg.package", "load"),
@@ -23,14 +35,20 @@ _LAZY = {
     "build": ("dahpkg.build", "build"),
     "pandera_schema": ("dahpkg.rules", "pandera_schema"),
     "RULES": ("dahpkg.rules", "RULES"),
+    "reproduce": ("dahpkg.claims", "reproduce"),
+    "summarise": ("dahpkg.summary", "summarise"),
+    "table1": ("dahpkg.tablei", "render"),
     "Report": ("dahpkg.report", "Report"),
 }
 
 if TYPE_CHECKING:
     from dahpkg.build import build
+    from dahpkg.claims import reproduce
     from dahpkg.package import load
     from dahpkg.report import Report
     from dahpkg.rules import RULES, pandera_schema
+    from dahpkg.summary import summarise
+    from dahpkg.tablei import render as table1
     from dahpkg.validation import validate
 
 

@@ -123,7 +123,7 @@ def _cell(value: Value) -> str:
 def _episodes(table1: str, inferences: list[Inference]) -> Iterator[dict[str, Value]]:
     reader = csv.reader(io.StringIO(table1), delimiter="\t")
     header = next(reader, None)
-    expected = [tablei.ID, *[c for c in _PRINTED_ORDER if c != tablei.ID]]
+    expected = list(tablei.PRINTED_COLUMNS)
     if header is None or header != expected:
         raise BuildError(f"Table I header differs from the printed layout: {header}")
     first: dict[str, Value] | None = None
@@ -177,30 +177,6 @@ def _episodes(table1: str, inferences: list[Inference]) -> Iterator[dict[str, Va
         if not relapse:
             first = record
         yield record
-
-
-_PRINTED_ORDER = (
-    tablei.ID,
-    "Sex",
-    "Race",
-    "Tobacco exposure",
-    tablei.DIAGNOSIS,
-    "Age diagnosis (years)",
-    tablei.AGE_DAH,
-    "DAH as inaugural manifestation",
-    tablei.SYMPTOMS,
-    "Haemoglobin drop",
-    tablei.MANIFESTATIONS,
-    "Oral GC",
-    "IV GC",
-    "CYC",
-    "PLEX",
-    "IVIg",
-    "IMV",
-    "ICU",
-    "Antibiotics",
-    "1-year survival",
-)
 
 
 def _integer(text: str, line: int, column: str) -> int | None:

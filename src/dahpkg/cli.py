@@ -40,15 +40,16 @@ def _user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _write_output(text: str, output: Path | None) -> None:
+def _write_output(content: str | bytes, output: Path | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(content, nl=False)
         return
     from dahpkg import _atomic
     from dahpkg.errors import InputError
 
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        _atomic.write_text(output, text)
+        _atomic.write_bytes(output, data)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -146,6 +147,133 @@ def build(package: Path, check: bool) -> None:
         click.echo(f"{item.path}: {state}")
     if check and any(f.changed for f in files):
         sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "tsv", "html", "docx", "latex"]),
+    default="md",
+    show_default=True,
+    help="Output format; docx needs --output.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the table to this file instead of standard output.",
+)
+@_user_errors
+def table1(path: Path | None, fmt: str, output: Path | None) -> None:
+    """Render Table I of the letter from the episode table, in the published layout.
+
+    Relapse rows leave the patient-level cells blank, as the letter prints them. Every cell that
+    differs from Table I as printed is listed on standard error, documented spelling corrections
+    marked as such.
+
+    \b
+    Examples:
+      dahpkg table1
+      dahpkg table1 --format docx --output table1.docx
+      dahpkg table1 --format tsv | diff data/raw/table1.tsv -
+    """
+    from dahpkg.errors import InputError
+    from dahpkg.tablei import render
+
+    if fmt == "docx" and output is None:
+        raise InputError("a Word document needs a file: add --output table1.docx")
+    rendered = render(path, fmt)
+    _write_output(rendered.content, output)
+    for difference in rendered.differences:
+        click.echo(difference.describe(), err=True)
+    if output is not None:
+        click.echo(f"Table I written to {output}")
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the claims to this file instead of standard output.",
+)
+@_user_errors
+def reproduce(path: Path | None, fmt: str, output: Path | None) -> None:
+    """Recompute every number in the letter's text from the data, claim by claim.
+
+    Each claim is a match, a mismatch, or not derivable from the data (lengths of stay, how DAH
+    was diagnosed). Mismatches that are discrepancies of the letter itself (its text and Table I
+    disagree) are documented in the claim's note.
+
+    \b
+    Examples:
+      dahpkg reproduce
+      dahpkg reproduce --format json --output claims.json
+
+    Exit codes: 0 every mismatch is a documented discrepancy of the letter, 1 otherwise.
+    """
+    from dahpkg.claims import render_json, render_text
+    from dahpkg.claims import reproduce as run
+
+    result = run(path)
+    _write_output((render_json if fmt == "json" else render_text)(result), output)
+    if output is not None:
+        click.echo(f"{result.headline()}; written to {output}")
+    sys.exit(EXIT_OK if result.reproduced else EXIT_INVALID)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--by",
+    type=click.Choice(["group", "diagnosis", "none"]),
+    default="group",
+    show_default=True,
+    help="Columns: disease group (AAV vs SLE), each diagnosis, or overall only.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "html", "csv"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the table to this file instead of standard output.",
+)
+@_user_errors
+def summary(path: Path | None, by: str, fmt: str, output: Path | None) -> None:
+    """Describe the cohort: counts with denominators, medians with quartiles, by disease group.
+
+    Patient-level variables (sex, race, diagnosis, age at diagnosis, inaugural DAH, relapse,
+    survival) are counted per patient; everything else per episode.
+
+    \b
+    Examples:
+      dahpkg summary
+      dahpkg summary --by diagnosis --format md
+      dahpkg summary --format csv --output summary.csv
+    """
+    from dahpkg.summary import RENDERERS, summarise
+
+    _write_output(RENDERERS[fmt](summarise(path, by)), output)
+    if output is not None:
+        click.echo(f"Cohort summary written to {output}")
 
 
 @main.command()

@@ -144,15 +144,28 @@ def _from_descriptor(descriptor: Path) -> Source:
     )
 
 
-def _safe_relative(value: Any, descriptor: Path, key: str) -> str:
+def resource_file(source: Source, name: str) -> Path | None:
+    """The file of resource ``name`` in the package ``source`` was read from, if it has one."""
+    if source.descriptor is None:
+        return None
+    package = read_json(source.descriptor, what="data package descriptor")
+    for resource in package.get("resources", []):
+        if isinstance(resource, Mapping) and resource.get("name") == name:
+            return source.descriptor.parent / _safe_relative(
+                resource.get("path"), source.descriptor, "path", name
+            )
+    return None
+
+
+def _safe_relative(value: Any, descriptor: Path, key: str, resource: str = EPISODES) -> str:
     # Data Package paths are POSIX and relative; anything else could read outside the package.
     if isinstance(value, list):
         raise InputError(
-            f"the '{EPISODES}' resource of {descriptor} has a multipart {key}; "
+            f"the '{resource}' resource of {descriptor} has a multipart {key}; "
             "dahpkg reads a single file: join the parts into one"
         )
     if not isinstance(value, str) or not value:
-        raise InputError(f"the '{EPISODES}' resource of {descriptor} has no {key}")
+        raise InputError(f"the '{resource}' resource of {descriptor} has no {key}")
     pure = PurePosixPath(value)
     if pure.is_absolute() or ".." in pure.parts or "\\" in value or ":" in value:
         raise InputError(f"unsafe {key} in {descriptor}: {value!r} must be relative to the package")
