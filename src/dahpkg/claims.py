@@ -141,6 +141,17 @@ def _patients(test: Callable[[pd.DataFrame], pd.Series]) -> Observe:
     return lambda c: (n := count(test(c.patients)), f"{n} of {len(c.patients)} patients")
 
 
+def _share_of(unit: str, test: Callable[[pd.DataFrame], pd.Series]) -> Observe:
+    """How many patients (or episodes) pass ``test``, with the percentage of all of them."""
+
+    def observe(c: Cohort) -> tuple[Any, str]:
+        frame = c.patients if unit == "patients" else c.episodes
+        n = count(test(frame))
+        return (n, percent(n, len(frame))), share(n, len(frame), unit)
+
+    return observe
+
+
 def _plex_kidney(c: Cohort) -> tuple[Any, str]:
     e = c.episodes
     plex = e["plasma_exchange"].fillna(False).astype(bool)
@@ -301,10 +312,7 @@ CLAIMS: tuple[Claim, ...] = (
         "Half of the patients, five, had SLE.",
         "5 (half)",
         (5, 50.0),
-        lambda c: (
-            (n := count(c.patients["diagnosis"] == "SLE"), percent(n, len(c.patients))),
-            share(n, len(c.patients), "patients"),
-        ),
+        _share_of("patients", lambda p: p["diagnosis"] == "SLE"),
     ),
     Claim(
         "sle-secondary-aps",
@@ -328,10 +336,7 @@ CLAIMS: tuple[Claim, ...] = (
         "DAH was the presenting manifestation of the disease in six patients.",
         "6 (60%)",
         (6, 60.0),
-        lambda c: (
-            (n := count(c.patients["inaugural"]), percent(n, len(c.patients))),
-            share(n, len(c.patients), "patients"),
-        ),
+        _share_of("patients", lambda p: p["inaugural"]),
     ),
     Claim(
         "inaugural-aav",
@@ -365,10 +370,7 @@ CLAIMS: tuple[Claim, ...] = (
         "Methylprednisolone pulses came first in ten episodes.",
         "10 (83.3%)",
         (10, 83.3),
-        lambda c: (
-            (n := count(c.episodes["iv_gc"]), percent(n, len(c.episodes))),
-            share(n, len(c.episodes), "episodes"),
-        ),
+        _share_of("episodes", lambda e: e["iv_gc"]),
     ),
     Claim(
         "cyc-with-gc",

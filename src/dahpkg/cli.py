@@ -54,6 +54,28 @@ def _write_output(content: str | bytes, output: Path | None) -> None:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
+def output_option(what: str) -> Callable[[F], F]:
+    """The ``--output`` option every command shares."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Write the {what} to this file instead of standard output.",
+    )
+
+
+def format_option(choices: list[str], default: str, help: str) -> Callable[[F], F]:
+    """The ``--format`` option every command shares, with its own choices."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dahpkg")
 def main() -> None:
@@ -66,20 +88,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of standard output.",
-)
+@format_option(["text", "json", "html"], "text", "Report format.")
+@output_option("report")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option(
     "--max-examples",
@@ -151,20 +161,8 @@ def build(package: Path, check: bool) -> None:
 
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "tsv", "html", "docx", "latex"]),
-    default="md",
-    show_default=True,
-    help="Output format; docx needs --output.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the table to this file instead of standard output.",
-)
+@format_option(["md", "tsv", "html", "docx", "latex"], "md", "Output format; docx needs --output.")
+@output_option("table")
 @_user_errors
 def table1(path: Path | None, fmt: str, output: Path | None) -> None:
     """Render Table I of the letter from the episode table, in the published layout.
@@ -194,20 +192,8 @@ def table1(path: Path | None, fmt: str, output: Path | None) -> None:
 
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the claims to this file instead of standard output.",
-)
+@format_option(["text", "json"], "text", "Output format.")
+@output_option("claims")
 @_user_errors
 def reproduce(path: Path | None, fmt: str, output: Path | None) -> None:
     """Recompute every number in the letter's text from the data, claim by claim.
@@ -242,20 +228,8 @@ def reproduce(path: Path | None, fmt: str, output: Path | None) -> None:
     show_default=True,
     help="Columns: disease group (AAV vs SLE), each diagnosis, or overall only.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "md", "html", "csv"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the table to this file instead of standard output.",
-)
+@format_option(["text", "md", "html", "csv"], "text", "Output format.")
+@output_option("table")
 @_user_errors
 def summary(path: Path | None, by: str, fmt: str, output: Path | None) -> None:
     """Describe the cohort: counts with denominators, medians with quartiles, by disease group.
@@ -277,14 +251,7 @@ def summary(path: Path | None, by: str, fmt: str, output: Path | None) -> None:
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Catalogue format.",
-)
+@format_option(["text", "markdown", "json"], "text", "Catalogue format.")
 def rules(fmt: str) -> None:
     """List the rule catalogue: id, severity, description and basis of every rule.
 
