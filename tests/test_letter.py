@@ -13,6 +13,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 
+import dahpkg
 from dahpkg.cli import main
 
 from conftest import EPISODES_CSV, REPO, read_rows, row_of
@@ -138,83 +139,160 @@ def patients() -> dict[str, list[dict[str, str]]]:
     return grouped
 
 
-def count_patients(test) -> str:
-    return f"{sum(1 for rows in patients().values() if test(rows))} of 10 patients"
+def pct(part: int, whole: int) -> str:
+    return f"{part} of {whole}"
 
 
-def keys(column: str) -> str:
-    return "; ".join(f"patient {r['patient_id']} episode {r['episode']}" for r in episodes(column))
+def share(part: int, whole: int, unit: str) -> str:
+    return f"{part} of {whole} {unit} ({100 * part / whole:.1f}%)"
+
+
+def among(subset, test, label: str) -> str:
+    chosen = [rs for rs in patients().values() if subset(rs)]
+    return f"{sum(1 for rs in chosen if test(rs))} of {len(chosen)} {label}"
+
+
+def everyone(rs: list[dict[str, str]]) -> bool:
+    return True
+
+
+def n_episodes(test) -> str:
+    return f"{sum(1 for r in ROWS if test(r))} episodes"
+
+
+def keys(test) -> str:
+    return "; ".join(f"patient {r['patient_id']} episode {r['episode']}" for r in ROWS if test(r))
+
+
+def flag(label: str, patient: int, episode: int, test) -> str:
+    holds = test(row_of(ROWS, patient, episode))
+    return f"{label}: {'yes' if holds else 'no'} (patient {patient}, episode {episode})"
+
+
+def listed(patient: int, column: str) -> str:
+    return " and ".join(r["episode"] for r in patients()[str(patient)] if yes(r, column))
 
 
 AAV = {"GPA", "MPA", "EGPA"}
-# Each derivable claim's observed value, counted here without dahpkg.
+inaugural = lambda rs: any(yes(r, "dah_inaugural") for r in rs)  # noqa: E731
+alive = lambda rs: all(yes(r, "survival_1y") for r in rs)  # noqa: E731
+diagnosis = lambda rs: rs[0]["diagnosis"]  # noqa: E731
+PLEX = episodes("plasma_exchange")
+
+
+def count(test) -> int:
+    return sum(1 for r in ROWS if test(r))
+
+
+def inaugural_sle(r: dict[str, str]) -> bool:
+    return yes(r, "dah_inaugural") and r["diagnosis"] == "SLE"
+
+
+def rescue(r: dict[str, str]) -> bool:
+    return yes(r, "ivig") or yes(r, "plasma_exchange")
+
+
+PLEX_KIDNEY = [r for r in PLEX if yes(r, "proteinuria") or yes(r, "rpgn")]
+N_PATIENTS = len(patients())
+
+# Each derivable claim's observed value, counted here from the CSV without dahpkg.
 INDEPENDENT = {
     "episodes": f"{len(ROWS)} episodes",
-    "patients": f"{len(patients())} patients",
-    "relapses": count_patients(lambda rs: len(rs) > 1),
-    "icu-episodes": f"{len(episodes('icu'))} episodes",
-    "sle-patients": "5 of 10 patients (50.0%)",
-    "sle-secondary-aps": count_patients(
-        lambda rs: rs[0]["diagnosis"] == "SLE" and yes(rs[0], "aps")
+    "patients": f"{N_PATIENTS} patients",
+    "relapses": among(everyone, lambda rs: len(rs) > 1, "patients"),
+    "icu-episodes": n_episodes(lambda r: yes(r, "icu")),
+    "sle-patients": share(sum(1 for rs in patients().values() if diagnosis(rs) == "SLE"),
+                          N_PATIENTS, "patients"),
+    "sle-secondary-aps": among(lambda rs: diagnosis(rs) == "SLE", lambda rs: yes(rs[0], "aps"),
+                               "patients with SLE"),
+    "aav-patients": among(everyone, lambda rs: diagnosis(rs) in AAV, "patients"),
+    "inaugural-patients": share(sum(1 for rs in patients().values() if inaugural(rs)),
+                                N_PATIENTS, "patients"),
+    "inaugural-aav": among(inaugural, lambda rs: diagnosis(rs) in AAV,
+                           "patients with inaugural DAH"),
+    "inaugural-sle": among(inaugural, lambda rs: diagnosis(rs) == "SLE",
+                           "patients with inaugural DAH"),
+    "inaugural-sle-mas": (
+        f"{count(lambda r: inaugural_sle(r) and yes(r, 'mas'))} of {count(inaugural_sle)}"
+        " inaugural SLE episodes record MAS; "
+        + str(sum(1 for rs in patients().values()
+                  if inaugural(rs) and diagnosis(rs) == "SLE" and any(yes(r, "mas") for r in rs)))
+        + " patient with inaugural SLE DAH has MAS on a later episode"
     ),
-    "aav-patients": count_patients(lambda rs: rs[0]["diagnosis"] in AAV),
-    "inaugural-patients": "6 of 10 patients (60.0%)",
-    "inaugural-aav": count_patients(
-        lambda rs: rs[0]["diagnosis"] in AAV and any(yes(r, "dah_inaugural") for r in rs)
-    ),
-    "inaugural-sle-mas": count_patients(
-        lambda rs: (
-            rs[0]["diagnosis"] == "SLE"
-            and any(yes(r, "dah_inaugural") for r in rs)
-            and any(yes(r, "mas") for r in rs)
-        )
-    ),
-    "oral-gc-all": f"{len(episodes('oral_gc'))} episodes",
-    "methylprednisolone": "10 of 12 episodes (83.3%)",
-    "cyc-with-gc": f"{len(episodes('cyclophosphamide'))} episodes",
-    "no-cyc-or-rtx": f"{12 - len(episodes('cyclophosphamide'))} episodes",
-    "no-cyc-which": "; ".join(
-        f"patient {r['patient_id']} episode {r['episode']}"
-        for r in ROWS
-        if not yes(r, "cyclophosphamide")
-    ),
-    "patient5-sars-cov2": "SARS-CoV-2 infection: no (patient 5, episode 1)",
-    "patient7-relapse-sars-cov2": "SARS-CoV-2 infection: yes (patient 7, episode 2)",
-    "patient7-relapse-gc-only": "glucocorticoids only: yes (patient 7, episode 2)",
-    "ivig-episodes": f"{len(episodes('ivig'))} episodes",
-    "ivig-which": keys("ivig"),
-    "plex-episodes": f"{len(episodes('plasma_exchange'))} episodes",
-    "plex-which": keys("plasma_exchange"),
-    "plex-proteinuria": "proteinuria with plasma exchange in patients 1 and 8: yes",
-    "plex-rpgn": "plasma exchange with RPGN: yes (patient 5, episode 1)",
-    "plex-with-ivig": "plasma exchange with IVIg: yes (patient 7, episode 1)",
-    "patient9-mas": "patient 9, episodes: 2",
-    "patient9-plex-both": "patient 9, episodes: 1 and 2",
-    "patient9-relapse-treatment": "cyclophosphamide and plasma exchange: yes (patient 9, "
-    "episode 2)",
-    "survivors": count_patients(lambda rs: all(yes(r, "survival_1y") for r in rs)),
-    "deaths": count_patients(lambda rs: not all(yes(r, "survival_1y") for r in rs)),
-    "ivig-only-sle-aps": "3 of 3 IVIg episodes in SLE and/or APS",
-    "plex-kidney-half": "3 of 5 patients (60.0%); 3 of 6 episodes (50.0%)",
-    "ivig-mostly-icu": "3 of 3 IVIg episodes (100.0%) were ICU admissions; "
-    "3 of 7 ICU admissions received IVIg",
-    "plex-mostly-icu": "4 of 6 PLEX episodes (66.7%) were ICU admissions; "
-    "4 of 7 ICU admissions received PLEX",
-    "rescue-add-on": "5 IVIg/PLEX episodes with cyclophosphamide, 2 without",
-    "aps-patients": count_patients(lambda rs: yes(rs[0], "aps")),
-    "antibiotics": f"{len(episodes('antibiotics'))} episodes",
-    "gc-cyc-most-used": "9 of 12 episodes (75.0%) with GC and CYC; 3 with GC without CYC",
-}
+    "oral-gc-all": f"{len(episodes('oral_gc'))} of {len(ROWS)} episodes",
+    "methylprednisolone": share(len(episodes("iv_gc")), len(ROWS), "episodes"),
+    "cyc-with-gc": n_episodes(lambda r: yes(r, "cyclophosphamide")
+                              and (yes(r, "oral_gc") or yes(r, "iv_gc"))),
+    "no-cyc-or-rtx": n_episodes(lambda r: not yes(r, "cyclophosphamide")),
+    "no-cyc-which": keys(lambda r: not yes(r, "cyclophosphamide")),
+    "patient7-relapse-sars-cov2": flag("SARS-CoV-2 infection", 7, 2,
+                                       lambda r: yes(r, "sars_cov2_infection")),
+    "patient7-relapse-gc-only": flag(
+        "glucocorticoids only", 7, 2,
+        lambda r: yes(r, "oral_gc") and yes(r, "iv_gc")
+        and not any(yes(r, c) for c in ("cyclophosphamide", "plasma_exchange", "ivig"))),
+    "ivig-episodes": n_episodes(lambda r: yes(r, "ivig")),
+    "ivig-which": keys(lambda r: yes(r, "ivig")),
+    "ivig-patient10-under-cyc": flag("IVIg with CYC", 10, 1,
+                                     lambda r: yes(r, "ivig") and yes(r, "cyclophosphamide")),
+    "plex-episodes": n_episodes(lambda r: yes(r, "plasma_exchange")),
+    "plex-which": keys(lambda r: yes(r, "plasma_exchange")),
+    "plex-proteinuria": "plasma exchange with proteinuria in patients 1 and 8: " + (
+        "yes" if all(yes(row_of(ROWS, p, 1), "plasma_exchange")
+                     and yes(row_of(ROWS, p, 1), "proteinuria") for p in (1, 8)) else "no"),
+    "plex-rpgn": flag("plasma exchange with RPGN", 5, 1,
+                      lambda r: yes(r, "plasma_exchange") and yes(r, "rpgn")),
+    "plex-with-ivig": flag("plasma exchange with IVIg", 7, 1,
+                           lambda r: yes(r, "plasma_exchange") and yes(r, "ivig")),
+    "patient9-mas": f"MAS on patient 9's episodes: {listed(9, 'mas')}",
+    "patient9-plex-both": f"patient 9, episodes: {listed(9, 'plasma_exchange')}",
+    "patient9-relapse-treatment": flag(
+        "cyclophosphamide and plasma exchange", 9, 2,
+        lambda r: yes(r, "cyclophosphamide") and yes(r, "plasma_exchange")),
+    "survivors": among(everyone, alive, "patients"),
+    "deaths": among(everyone, lambda rs: not alive(rs), "patients"),
+    "ivig-only-sle-aps": (
+        f"{sum(1 for r in episodes('ivig') if r['diagnosis'] == 'SLE' or yes(r, 'aps'))} of "
+        f"{len(episodes('ivig'))} IVIg episodes in SLE and/or APS"),
+    "plex-kidney-half": (
+        share(len({r["patient_id"] for r in PLEX_KIDNEY}), len({r["patient_id"] for r in PLEX}),
+              "patients")
+        + "; " + share(len(PLEX_KIDNEY), len(PLEX), "episodes")),
+    "ivig-mostly-icu": (
+        share(sum(1 for r in episodes("ivig") if yes(r, "icu")), len(episodes("ivig")),
+              "IVIg episodes")
+        + f" were ICU admissions; {sum(1 for r in episodes('ivig') if yes(r, 'icu'))} of "
+        f"{len(episodes('icu'))} ICU admissions received IVIg"),
+    "plex-mostly-icu": (
+        share(sum(1 for r in PLEX if yes(r, "icu")), len(PLEX), "PLEX episodes")
+        + f" were ICU admissions; {sum(1 for r in PLEX if yes(r, 'icu'))} of "
+        f"{len(episodes('icu'))} ICU admissions received PLEX"),
+    "rescue-add-on": (
+        f"{count(lambda r: rescue(r) and yes(r, 'cyclophosphamide'))} IVIg/PLEX episodes with "
+        f"cyclophosphamide, {count(lambda r: rescue(r) and not yes(r, 'cyclophosphamide'))} "
+        "without"),
+    "aps-obstetric-woman": (
+        f"{sum(1 for rs in patients().values() if yes(rs[0], 'aps') and rs[0]['sex'] == 'F')} of "
+        f"{sum(1 for rs in patients().values() if yes(rs[0], 'aps'))} APS patients are women"),
+    "antibiotics": n_episodes(lambda r: yes(r, "antibiotics")),
+    "gc-cyc-most-used": (
+        share(sum(1 for r in ROWS if yes(r, "cyclophosphamide")), len(ROWS), "episodes")
+        + f" with GC and CYC; {sum(1 for r in ROWS if not yes(r, 'cyclophosphamide'))}"
+        " with GC without CYC"),
+}  # fmt: skip
 NOT_DERIVABLE = {
     "study-period", "bal-diagnosis", "clinical-diagnosis", "hospital-stay", "icu-stay",
-    "patient7-relapse-interval", "ivig-reasons", "patient9-relapse-timing", "cyc-over-rtx",
+    "methylprednisolone-dose", "no-cyc-reason", "patient5-infection", "patient7-risk",
+    "patient7-relapse-dose", "patient7-relapse-interval", "ivig-reasons",
+    "patient9-relapse-timing", "death-timing-cause", "aps-anticoagulation",
+    "favourable-response", "cyc-over-rtx",
 }  # fmt: skip
-DOCUMENTED = {"patient5-sars-cov2", "patient9-mas", "plex-kidney-half"}
+DOCUMENTED = {"inaugural-sle-mas", "plex-kidney-half"}
 
 
 def test_the_independent_counts_agree_with_the_letter() -> None:
     # The counts above, from the CSV, against the letter's own numbers (paragraphs 4 to 13).
-    assert (len(ROWS), len(patients())) == (12, 10)
+    assert (len(ROWS), N_PATIENTS) == (12, 10)
     assert [len(episodes(c)) for c in ("icu", "ivig", "plasma_exchange", "antibiotics")] == [
         7,
         3,
@@ -222,6 +300,7 @@ def test_the_independent_counts_agree_with_the_letter() -> None:
         10,
     ]
     assert len(episodes("iv_gc")) == 10 and len(episodes("cyclophosphamide")) == 9
+    assert all(yes(r, "oral_gc") for r in ROWS)
 
 
 @pytest.fixture(scope="module")
@@ -264,8 +343,8 @@ def test_text_report_headline() -> None:
     code, out, _ = run("reproduce")
     assert code == 0
     assert (
-        "47 claims of the letter: 35 match, 3 mismatch (3 documented discrepancies of the "
-        "letter), 9 not derivable from the data"
+        "56 claims of the letter: 37 match, 2 mismatch (2 documented discrepancies of the "
+        "letter), 17 not derivable from the data"
     ) in out
 
 
@@ -324,3 +403,57 @@ def test_summary_formats_are_readable(tmp_path: Path) -> None:
     parser.feed(target.read_text(encoding="utf-8"))
     icu = next(r for r in parser.rows if r and r[0].startswith("ICU admission"))
     assert icu[1:] == ["3/5 (60.0%)", "4/7 (57.1%)", "7/12 (58.3%)"]
+
+
+# --- other centres' data: nothing crashes, nothing missing is counted as "no" ---------------
+
+
+def test_a_missing_episode_makes_its_claims_undecidable(broken) -> None:
+    path = broken(lambda h, rows: row_of(rows, 9, 2).update(episode="3"))
+    code, out, err = run("reproduce", str(path), "--format", "json")
+    assert "Traceback" not in err
+    claims = {c["id"]: c for c in json.loads(out)["claims"]}
+    relapse = claims["patient9-relapse-treatment"]
+    assert relapse["status"] == "not-derivable"
+    assert relapse["observed"] == "patient 9, episode 2 is not in the data"
+    assert code == 1  # patient9-plex-both now contradicts the letter ([1, 3])
+
+
+def test_a_missing_cell_is_not_counted_as_no(broken) -> None:
+    path = broken(lambda h, rows: row_of(rows, 5, 1).update(survival_1y=""))
+    claims = {c.claim.id: c for c in dahpkg.reproduce(path).results}
+    assert claims["survivors"].status == "not-derivable"
+    assert "1 cell(s) of survival_1y not recorded" in claims["survivors"].observed
+    path = broken(lambda h, rows: row_of(rows, 6, 1).update(oral_gc=""))
+    assert {c.claim.id: c for c in dahpkg.reproduce(path).results}[
+        "oral-gc-all"
+    ].status == "not-derivable"
+
+
+def test_a_patient_with_unknown_survival_is_not_counted_alive(broken) -> None:
+    path = broken(lambda h, rows: row_of(rows, 5, 1).update(survival_1y=""))
+    alive = dahpkg.summarise(path).line("Alive one year after every episode").cells["Overall"]
+    assert (alive.n, alive.denominator, alive.missing) == (9, 9, 1)
+
+
+def test_another_centres_patient_keeps_all_meaning_all(broken) -> None:
+    def edit(header, rows) -> None:
+        rows.append(dict(row_of(rows, 3, 1), patient_id="11"))
+
+    path = broken(edit)
+    claims = {c.claim.id: c for c in dahpkg.reproduce(path).results}
+    assert claims["oral-gc-all"].status == "match"
+    assert claims["oral-gc-all"].observed == "13 of 13 episodes"
+    assert claims["episodes"].status == "mismatch"  # 13 is not the letter's 12
+    code, _, err = run("summary", str(path))
+    assert code == 0 and not err
+
+
+def test_table1_shows_missing_text_cells_as_not_recorded(broken) -> None:
+    path = broken(
+        lambda h, rows: row_of(rows, 6, 1).update(diagnosis="", aps="", fever="", dyspnoea="")
+    )
+    code, out, _ = run("table1", str(path), "--format", "tsv")
+    assert code == 0 and "nan" not in out
+    row = next(r for r in csv.reader(io.StringIO(out), delimiter="\t") if r[0] == "6")
+    assert row[4] == "- (APS -)" and row[8] == "-"

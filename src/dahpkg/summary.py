@@ -55,6 +55,8 @@ def _asymptomatic(frame: pd.DataFrame) -> pd.Series:
     return ~frame[[c for c, _ in SYMPTOMS]].any(axis=1)
 
 
+MANIFESTATIONS = "Other relevant manifestations, as listed in Table I"
+
 VARIABLES: tuple[Variable, ...] = (
     Variable("Patients", "Female", "patients", _is("sex", "F")),
     Variable("Patients", "Race: White", "patients", _is("race", "White")),
@@ -76,19 +78,19 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("Episodes", "Haemoglobin drop", "episodes", _flag("haemoglobin_drop")),
     *(Variable("Symptoms", label, "episodes", _flag(column)) for column, label in SYMPTOMS),
     Variable("Symptoms", "Asymptomatic", "episodes", _asymptomatic),
-    Variable("Other manifestations", "Polyneuropathy", "episodes", _flag("polyneuropathy")),
+    Variable(MANIFESTATIONS, "Polyneuropathy", "episodes", _flag("polyneuropathy")),
     Variable(
         "Other manifestations",
         "Mononeuropathy multiplex",
         "episodes",
         _flag("mononeuropathy_multiplex"),
     ),
-    Variable("Other manifestations", "Proteinuria", "episodes", _flag("proteinuria")),
-    Variable("Other manifestations", "RPGN", "episodes", _flag("rpgn")),
+    Variable(MANIFESTATIONS, "Proteinuria", "episodes", _flag("proteinuria")),
+    Variable(MANIFESTATIONS, "RPGN", "episodes", _flag("rpgn")),
     Variable(
         "Other manifestations", "SARS-CoV-2 infection", "episodes", _flag("sars_cov2_infection")
     ),
-    Variable("Other manifestations", "Macrophage activation syndrome", "episodes", _flag("mas")),
+    Variable(MANIFESTATIONS, "Macrophage activation syndrome", "episodes", _flag("mas")),
     Variable("Treatment", "Oral prednisolone 1 mg/kg/day", "episodes", _flag("oral_gc")),
     Variable("Treatment", "Methylprednisolone pulses", "episodes", _flag("iv_gc")),
     Variable("Treatment", "Cyclophosphamide", "episodes", _flag("cyclophosphamide")),
@@ -262,7 +264,8 @@ def _rows(summary: Summary) -> list[tuple[str, list[str]]]:
 
 NOTE = (
     "Patient-level lines count each patient once, episode-level lines each DAH episode. "
-    "N is the number with the value recorded. Quartiles as SPSS computes them by default."
+    "N is the number with the value recorded (cells the build filled from the letter are "
+    "listed in data/inferences.csv). Quartiles as SPSS computes them by default."
 )
 
 

@@ -170,25 +170,25 @@ def printed_rows(
     ordered = episodes.sort_values(["patient_id", "episode"], kind="stable")
     for record in ordered.to_dict("records"):
         patient, episode = int(record["patient_id"]), int(record["episode"])
-        first = episode == 1
-
         # A cell the build filled is shown blank, as Table I printed it.
         age_at_dah = (
             "" if (patient, episode, "age_at_dah") in inferred else _number(record["age_at_dah"])
         )
         cells = {
-            "ID": str(patient) if first else "",
-            "Sex": str(record["sex"]) if first else "",
-            "Race": str(record["race"]) if first else "",
-            "Tobacco exposure": _symbol(record["tobacco_exposure"]) if first else "",
-            DIAGNOSIS: (str(record["diagnosis"]) + (APS_SUFFIX if _flag(record["aps"]) else ""))
-            if first
-            else "",
-            "Age diagnosis (years)": _number(record["age_at_diagnosis"]) if first else "",
             AGE_DAH: age_at_dah,
-            SYMPTOMS: ", ".join(t for t, c in SYMPTOMS_PRINTED if _flag(record[c])) or ASYMPTOMATIC,
-            MANIFESTATIONS: "; ".join(t for t, c in MANIFESTATIONS_PRINTED if _flag(record[c])),
+            SYMPTOMS: _terms(record, SYMPTOMS_PRINTED, ", ", ASYMPTOMATIC),
+            MANIFESTATIONS: _terms(record, MANIFESTATIONS_PRINTED, "; ", ""),
         }
+        patient_cells = {
+            "ID": str(patient),
+            "Sex": _text(record["sex"]),
+            "Race": _text(record["race"]),
+            "Tobacco exposure": _symbol(record["tobacco_exposure"]),
+            DIAGNOSIS: _diagnosis(record["diagnosis"], record["aps"]),
+            "Age diagnosis (years)": _number(record["age_at_diagnosis"]),
+        }
+        for printed, text in patient_cells.items():
+            cells[printed] = text if episode == 1 else ""
         for printed, column in YES_NO.items():
             if printed not in PATIENT_LEVEL:
                 cells[printed] = _symbol(record[column])
@@ -196,12 +196,37 @@ def printed_rows(
     return rows
 
 
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def _text(value: Any) -> str:
+    return NOT_RECORDED if _missing(value) else str(value)
+
+
+def _diagnosis(diagnosis: Any, aps: Any) -> str:
+    text = _text(diagnosis)
+    flag = _flag(aps)
+    if flag is None:
+        return f"{text} (APS {NOT_RECORDED})"
+    return text + (APS_SUFFIX if flag else "")
+
+
+def _terms(record: dict[str, Any], printed: tuple[tuple[str, str], ...], separator: str,
+           none: str) -> str:  # fmt: skip
+    """A free-text cell from its yes/no columns; "-" when nothing is listed but some are empty."""
+    flags = [(term, _flag(record[column])) for term, column in printed]
+    listed = separator.join(term for term, flag in flags if flag)
+    if listed:
+        return listed
+    return NOT_RECORDED if any(flag is None for _, flag in flags) else none
+
+
 def _flag(value: Any) -> bool | None:
-    """A nullable boolean cell as True, False or None (pandas' NA refuses bool())."""
-    try:
-        return bool(value) if value is not None else None
-    except TypeError:
-        return None
+    """A nullable boolean cell as True, False or None when not recorded."""
+    return None if _missing(value) else bool(value)
 
 
 def _symbol(value: Any) -> str:
@@ -210,7 +235,7 @@ def _symbol(value: Any) -> str:
 
 
 def _number(value: Any) -> str:
-    return "" if value is None or value != value else str(int(value))
+    return NOT_RECORDED if _missing(value) else str(int(value))
 
 
 @dataclass(frozen=True)
@@ -304,7 +329,8 @@ def render_latex(rows: list[list[str]]) -> str:
     lines = [
         "% Needs \\usepackage{amssymb,booktabs,graphicx} in the preamble.",
         "\\begin{table}[htbp]",
-        f"\\caption{{{_latex(CAPTION)}}}",
+        # LaTeX numbers the table itself; the caption drops the printed "Table I." prefix.
+        f"\\caption{{{_latex(CAPTION.removeprefix('Table I. '))}}}",
         "\\resizebox{\\textwidth}{!}{%",
         f"\\begin{{tabular}}{{{spec}}}",
         "\\toprule",
