@@ -46,7 +46,9 @@ def package(tmp_path: Path) -> Path:
     return target
 
 
-Edit = Callable[[list[str], Rows], tuple[list[str], Rows] | None]
+# An edit changes the rows (returning None or a new header and rows), or returns the whole
+# file as text for damage a CSV writer cannot produce (rows with extra or missing cells).
+Edit = Callable[[list[str], Rows], tuple[list[str], Rows] | str | None]
 
 
 @pytest.fixture
@@ -57,6 +59,9 @@ def broken(package: Path) -> Callable[[Edit], Path]:
         path = package / "data" / "episodes.csv"
         header, rows = read_rows(path)
         result = edit(header, rows)
+        if isinstance(result, str):
+            path.write_text(result, encoding="utf-8")
+            return package
         if result is not None:
             header, rows = result
         write_rows(path, header, rows)

@@ -28,13 +28,42 @@ def csv_with(tmp_path: Path, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize("written", ["\u0665\u0662", "\uff15\uff12", "52.0", " 52", "1e2"])
+@pytest.mark.parametrize("written", ["\u0665\u0662", "\uff15\uff12", "52.0", "1e2", "+52"])
 def test_non_ascii_or_decimal_digits_are_type_errors(tmp_path: Path, written: str) -> None:
     path = csv_with(tmp_path, lambda h, rows: row_of(rows, 3, 1).update(age_at_diagnosis=written))
     report = dahpkg.validate(path)
     [finding] = [f for f in report.findings if f.rule == "schema-type"]
     assert (finding.patient_id, finding.column, finding.value) == (3, "age_at_diagnosis", written)
     assert not report.valid
+
+
+@pytest.mark.parametrize("written", [" 52", "52 ", "052"])
+def test_integers_read_as_frictionless_reads_them(tmp_path: Path, written: str) -> None:
+    path = csv_with(tmp_path, lambda h, rows: row_of(rows, 3, 1).update(age_at_diagnosis=written))
+    assert dahpkg.validate(path).valid
+    assert (
+        dahpkg.load(path).set_index(["patient_id", "episode"]).loc[(3, 1), "age_at_diagnosis"] == 52
+    )
+
+
+def test_rows_with_extra_or_missing_cells_are_findings(tmp_path: Path) -> None:
+    lines = EPISODES_CSV.read_text().splitlines()
+    lines[1] += ",x,y"  # patient 1: two cells too many
+    lines[5] = lines[5].rsplit(",", 2)[0]  # patient 5: two cells too few
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = dahpkg.validate(path)
+    extra = [
+        (f.row, f.patient_id, f.column) for f in report.findings if f.rule == "schema-extra-cell"
+    ]
+    short = [
+        (f.row, f.patient_id, f.column) for f in report.findings if f.rule == "schema-missing-cell"
+    ]
+    assert extra == [(2, 1, "(cell 32)"), (2, 1, "(cell 33)")]
+    assert short == [(6, 5, "antibiotics"), (6, 5, "survival_1y")]
+    # The other cells of those rows are still checked: patient 5 was not given IVIg.
+    assert report.result("ivig-sle-aps").failed == 0
+    assert report.result("schema-required").failed == 2
 
 
 def test_oversized_integer_is_a_finding_not_a_crash(tmp_path: Path) -> None:

@@ -73,6 +73,20 @@ STRUCTURAL: tuple[Rule, ...] = (
         "structural",
     ),
     Rule(
+        "schema-extra-cell",
+        "error",
+        "No row has more cells than the header has columns.",
+        "Table Schema rows: one cell per column",
+        "structural",
+    ),
+    Rule(
+        "schema-missing-cell",
+        "error",
+        "No row has fewer cells than the header has columns.",
+        "Table Schema rows: one cell per column",
+        "structural",
+    ),
+    Rule(
         "schema-type",
         "error",
         "Every cell reads as the type its column declares (whole number, number, true/false "
@@ -133,6 +147,15 @@ def _episodes_numbered(d: pd.DataFrame) -> pd.Series:
 
 
 def _in_episode_order(d: pd.DataFrame) -> pd.DataFrame:
+    """The frame sorted by patient and episode (most tables already are: then no copy)."""
+    import numpy as np
+
+    if len(d) > 1 and not (d["patient_id"].hasnans or d["episode"].hasnans):
+        pid = d["patient_id"].to_numpy(dtype="int64")
+        episode = d["episode"].to_numpy(dtype="int64")
+        later = (pid[1:] > pid[:-1]) | ((pid[1:] == pid[:-1]) & (episode[1:] >= episode[:-1]))
+        if bool(np.all(later)):
+            return d
     return d.sort_values(["patient_id", "episode"], kind="stable")
 
 
@@ -177,7 +200,9 @@ def _patient_constant(d: pd.DataFrame) -> pd.DataFrame:
     same = (s[list(PATIENT_ATTRIBUTES)] == first) | s[list(PATIENT_ATTRIBUTES)].isna()
     same = same.fillna(True) | unknown_patient
     # pandera wants a cell-wise result shaped like the frame: other columns always hold.
-    cells = d.notna() | d.isna()
+    import pandas as pd
+
+    cells = pd.DataFrame(True, index=d.index, columns=d.columns)
     cells[list(PATIENT_ATTRIBUTES)] = same.fillna(True).astype(bool).reindex(d.index)
     return cells
 

@@ -7,6 +7,7 @@ generates the structural pandera checks from them; nothing here restates a field
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dahpkg.errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pandera.pandas as pa
 
 # Frictionless' defaults, used when a boolean field declares no trueValues/falseValues.
@@ -54,6 +56,21 @@ class Field:
         if self.enum is not None:
             return self.enum
         return tuple(self.categories) or None
+
+    def outside_categories(self, values: pd.Series) -> pd.Series:
+        """True where a recorded value is not one of the field's categories."""
+        if self.allowed is None:
+            return values.isna() & False
+        return values.notna() & ~values.isin(list(self.allowed))
+
+    def out_of_range(self, values: pd.Series) -> pd.Series:
+        """True where a recorded number lies outside the field's minimum and maximum."""
+        outside = values.isna() & False
+        if self.minimum is not None:
+            outside |= (values < self.minimum).fillna(False)
+        if self.maximum is not None:
+            outside |= (values > self.maximum).fillna(False)
+        return outside.astype(bool)
 
     def expectation(self) -> str:
         """What a valid cell looks like, in words, for messages."""
@@ -211,14 +228,19 @@ def _is_number(value: Any) -> bool:
 PROFILES = Path(__file__).parent / "profiles"
 
 
+@functools.cache
+def _profile_validator(profile: str) -> Any:
+    import jsonschema
+
+    schema = json.loads((PROFILES / profile).read_text(encoding="utf-8"))
+    return jsonschema.Draft7Validator(schema)
+
+
 def check_profile(descriptor: Mapping[str, Any], profile: str, where: str) -> None:
     """Raise `InputError` naming the first place where ``descriptor`` breaks a v2 profile."""
     import jsonschema
 
-    schema = json.loads((PROFILES / profile).read_text(encoding="utf-8"))
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft7Validator(schema).iter_errors(descriptor)
-    )
+    error = jsonschema.exceptions.best_match(_profile_validator(profile).iter_errors(descriptor))
     if error is not None:
         place = "/".join(str(p) for p in error.absolute_path) or "the top level"
         reason = error.message if len(error.message) <= 120 else "it has the wrong shape"

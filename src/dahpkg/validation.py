@@ -15,7 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.package import Cells, Parsed, locate, parse, read_cells, shipped_schema
+from dahpkg.package import locate, shipped_schema
+from dahpkg.reader import Table, read
 from dahpkg.report import Finding, Report, RuleResult
 from dahpkg.rules import CLINICAL, Rule, rule
 from dahpkg.schema import Field, TableSchema
@@ -37,25 +38,25 @@ def validate(path: str | Path | None = None, *, max_examples: int = DEFAULT_MAX_
     (True, 12, 10)
     """
     source = locate(path)
-    cells = read_cells(source)
-    name = source.name + (f", sheet '{cells.sheet}'" if cells.sheet else "")
-    return check_cells(cells, source.schema, source=name, max_examples=max_examples)
+    table = read(source)
+    name = source.name + (f", sheet '{table.sheet}'" if table.sheet else "")
+    return check_table(table, source.schema, source=name, max_examples=max_examples)
 
 
-def check_cells(
-    cells: Cells, schema: TableSchema, *, source: str, max_examples: int = DEFAULT_MAX_EXAMPLES
+def check_table(
+    table: Table, schema: TableSchema, *, source: str, max_examples: int = DEFAULT_MAX_EXAMPLES
 ) -> Report:
-    """Check cells already read (see `dahpkg.package.read_cells`) against the catalogue."""
-    parsed = parse(cells.frame, schema)
-    run = _Run(cells, parsed, schema, max(0, max_examples))
+    """Check a table already read (see `dahpkg.reader.read`) against the catalogue."""
+    run = _Run(table, schema, max(0, max_examples))
     run.table_rules()
     run.cell_rules()
     run.primary_key()
     run.clinical_rules()
-    patients = parsed.frame["patient_id"].nunique() if "patient_id" in parsed.frame else 0
+    frame = table.frame
+    patients = frame["patient_id"].nunique() if "patient_id" in frame else 0
     return Report(
         source=source,
-        episodes=len(cells.frame),
+        episodes=len(frame),
         patients=int(patients),
         results=tuple(run.results),
         findings=tuple(run.findings),
@@ -65,8 +66,7 @@ def check_cells(
 
 @dataclass
 class _Run:
-    cells: Cells
-    parsed: Parsed
+    table: Table
     schema: TableSchema
     max_examples: int
     results: list[RuleResult] = field(default_factory=list)
@@ -87,30 +87,36 @@ class _Run:
 
     def _key(self, index: Any, name: str) -> int | str | None:
         """A row's patient_id or episode: the number, else the text as written, else None."""
-        frame = self.parsed.frame
+        frame = self.table.frame
         if name in frame.columns:
             value: Any = frame.at[index, name]
             if not _isna(value):
                 return int(value)
-        if name in self.cells.frame.columns:
-            text = str(self.cells.frame.at[index, name])
-            return text or None
+        if name in self.table.text:
+            return str(self.table.text[name].iat[index]) or None
         return None
 
     def written(self, index: Any, name: str) -> str:
-        """The cell as written, or the missing-value label when it is empty."""
-        text = str(self.cells.frame.at[index, name])
-        item = self.schema.field(name) if name in self.schema.names else None
-        missing = item.missing_values if item else self.schema.missing_values
-        if text in missing:
-            return missing.get(text) or self.schema.missing_label
-        return text
+        """The cell as written (numbers and yes/no cells read typed: in canonical form), or
+        the missing-value label when it is empty."""
+        item = self.schema.field(name)
+        if name in self.table.text:
+            text = str(self.table.text[name].iat[index])
+            if text not in item.missing_values:
+                return text
+            return item.missing_values.get(text) or self.schema.missing_label
+        value: Any = self.table.frame.at[index, name]
+        if _isna(value):
+            return self.schema.missing_label
+        if item.type == "boolean":
+            return "true" if value else "false"
+        return str(value)
 
     def display(self, index: Any, name: str) -> str:
         """A typed value in clinical words: yes / no / not recorded / the value."""
         import numpy as np
 
-        value = self.parsed.frame.at[index, name]
+        value = self.table.frame.at[index, name]
         if _isna(value):
             return self.schema.missing_label
         if isinstance(value, bool | np.bool_):
@@ -120,7 +126,7 @@ class _Run:
     def finding(
         self, rule_: Rule, index: Any, column: str | None, message: str, value: str | None = None
     ) -> Finding:
-        row: Any = self.cells.rows.at[index]
+        row: Any = self.table.rows[index]
         return Finding(
             rule=rule_.id,
             severity=rule_.severity,
@@ -146,7 +152,7 @@ class _Run:
         self._record(rule_, checked, len(found), found)
 
     def table_rules(self) -> None:
-        columns = list(self.cells.frame.columns)
+        columns = list(self.table.labels)
         declared = self.schema.names
         absent = [n for n in declared if n not in columns]
         self._table_rule(
@@ -168,9 +174,36 @@ class _Run:
         )
         self._table_rule(
             "schema-blank-row",
-            len(self.cells.frame) + len(self.cells.blank_rows),
-            [(f"row {r} is empty; delete it", None, r) for r in self.cells.blank_rows],
+            len(self.table.frame) + len(self.table.blank_rows),
+            [(f"row {r} is empty; delete it", None, r) for r in self.table.blank_rows],
         )
+        self._ragged_rows()
+
+    def _ragged_rows(self) -> None:
+        """Rows with more cells than the header, or fewer: one finding per cell."""
+        import numpy as np
+
+        width = len(self.table.labels)
+        extra: list[Finding] = []
+        short: list[Finding] = []
+        extra_rule, short_rule = rule("schema-extra-cell"), rule("schema-missing-cell")
+        for ragged in self.table.ragged:
+            index = int(np.searchsorted(self.table.rows, ragged.row))
+            for n in range(width + 1, ragged.cells + 1):
+                extra.append(self.finding(
+                    extra_rule, index, f"(cell {n})",
+                    f"row {ragged.row} has {ragged.cells} cells but the header has {width}; "
+                    f"cell {n} belongs to no column",
+                ))  # fmt: skip
+            for label in self.table.labels[ragged.cells :]:
+                short.append(self.finding(
+                    short_rule, index, label,
+                    f"row {ragged.row} has {ragged.cells} cells but the header has {width}; "
+                    f"it has no cell for {label}",
+                ))  # fmt: skip
+        rows = len(self.table.frame)
+        self._record(extra_rule, rows, len(extra), extra)
+        self._record(short_rule, rows, len(short), short)
 
     def _failing_cells(
         self,
@@ -191,35 +224,28 @@ class _Run:
         self._record(rule_, checked, failed, found)
 
     def cell_rules(self) -> None:
-        rows = len(self.cells.frame)
-        present = [f for f in self.schema.fields if f.name in self.parsed.frame.columns]
+        rows = len(self.table.frame)
+        present = [f for f in self.schema.fields if f.name in self.table.frame.columns]
         field = self.schema.field
         self._failing_cells(
             rule("schema-type"),
-            ((f.name, self.parsed.type_errors[f.name]) for f in present),
+            ((f.name, self.table.type_errors[f.name]) for f in present),
             lambda i, c: _type_message(field(c), self.written(i, c)),
             rows,
         )
         self._failing_cells(
             rule("schema-required"),
-            ((f.name, self.parsed.missing[f.name]) for f in present if f.required),
+            ((f.name, self.table.missing[f.name]) for f in present if f.required),
             lambda i, c: f"{field(c).label} is not recorded; it is required on every episode",
             rows,
         )
-        # Categories and ranges run as the pandera checks generated from the Table Schema.
-        checks = self.schema.to_pandera().columns
-        for rule_id in ("schema-category", "schema-range"):
-            failing = []
-            for item in present:
-                column = self.parsed.frame[item.name]
-                for check in checks[item.name].checks:
-                    if check.error == rule_id:
-                        output = check(column).check_output
-                        holds = output.reindex(column.index, fill_value=True).fillna(True)
-                        failing.append((item.name, ~holds.astype(bool)))
+        # Categories and ranges: the same constraints the generated pandera checks carry.
+        frame = self.table.frame
+        for rule_id, test in (("schema-category", Field.outside_categories),
+                              ("schema-range", Field.out_of_range)):  # fmt: skip
             self._failing_cells(
                 rule(rule_id),
-                failing,
+                ((f.name, test(f, frame[f.name])) for f in present),
                 partial(self._constraint_message, rule_id),
                 rows,
             )
@@ -227,7 +253,7 @@ class _Run:
     def primary_key(self) -> None:
         pk_rule = rule("schema-primary-key")
         key = list(self.schema.primary_key)
-        frame = self.parsed.frame
+        frame = self.table.frame
         missing = [k for k in key if k not in frame.columns]
         if missing:
             self._record(pk_rule, 0, 0, [], skipped=f"column {', '.join(missing)} is missing")
@@ -254,7 +280,7 @@ class _Run:
 
     # --- clinical rules ----------------------------------------------------------------
     def clinical_rules(self) -> None:
-        frame = self.parsed.frame
+        frame = self.table.frame
         contract = shipped_schema()  # the data dictionary the rules are written for
         for rule_ in CLINICAL:
             absent = [c for c in rule_.columns if c not in frame.columns]
@@ -271,7 +297,11 @@ class _Run:
             if mistyped:
                 self._record(rule_, 0, 0, [], skipped=f"needs {'; '.join(mistyped)}")
                 continue
-            output = rule_.pandera_check()(frame).check_output
+            # The rule's own vectorised function, which is also its pandera check (see
+            # dahpkg.pandera_schema); called directly, it skips pandera's per-check
+            # bookkeeping, which costs more than the rules themselves on large tables.
+            assert rule_.holds is not None
+            output = rule_.holds(frame)
             if hasattr(output, "columns"):  # a cell-wise rule: each column can fail
                 failing = [(c, output[c]) for c in rule_.columns]
             else:  # a row-wise rule: the finding points to its first column
