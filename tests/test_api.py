@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 
 import dahpkg
 from dahpkg.errors import DataError, InputError
+from dahpkg.progress import Progress
 
 from conftest import row_of
 
@@ -67,3 +69,28 @@ def test_import_and_help_stay_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_steps_on_a_terminal_only_after_a_moment() -> None:
+    terminal = FakeTerminal()
+    progress = Progress(terminal, delay=0.0)
+    dahpkg.validate(progress=progress.step)
+    progress.done()
+    text = terminal.getvalue()
+    assert (
+        "reading episodes.csv" in text and "clinical rule 11 of 11: oral-gc-every-episode" in text
+    )
+    assert text.endswith("\r\x1b[K")  # the line is cleared at the end
+
+    patient = FakeTerminal()
+    Progress(patient, delay=60).step("reading")  # quick work: nothing shown
+    quiet = FakeTerminal()
+    Progress(quiet, delay=0.0, enabled=False).step("reading")  # --quiet
+    piped = io.StringIO()
+    Progress(piped, delay=0.0).step("reading")  # not a terminal
+    assert patient.getvalue() == quiet.getvalue() == piped.getvalue() == ""

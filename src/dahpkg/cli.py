@@ -91,6 +91,7 @@ def main() -> None:
 @format_option(["text", "json", "html"], "text", "Report format.")
 @output_option("report")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line on the terminal.")
 @click.option(
     "--max-examples",
     type=click.IntRange(min=0),
@@ -100,8 +101,9 @@ def main() -> None:
 )
 @_user_errors
 def validate(
-    path: Path | None, fmt: str, output: Path | None, strict: bool, max_examples: int
-) -> None:
+    path: Path | None, fmt: str, output: Path | None, strict: bool, quiet: bool,
+    max_examples: int,
+) -> None:  # fmt: skip
     """Check episodes against the data dictionary and the clinical rules.
 
     PATH is a datapackage.json, a folder holding one, or a CSV/XLSX file of episodes (checked
@@ -115,10 +117,15 @@ def validate(
 
     Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 unreadable input.
     """
+    from dahpkg.progress import Progress
     from dahpkg.report import render
     from dahpkg.validation import validate as run
 
-    report = run(path, max_examples=max_examples)
+    progress = Progress(enabled=not quiet)
+    try:
+        report = run(path, max_examples=max_examples, progress=progress.step)
+    finally:
+        progress.done()
     _write_output(render(report, fmt), output)
     if output is not None:
         click.echo(f"{report.headline()}; report written to {output}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.package import locate, shipped_schema
+from dahpkg.progress import silent
 from dahpkg.reader import Table, read
 from dahpkg.report import Finding, Report, RuleResult
 from dahpkg.rules import CLINICAL, Rule, rule
@@ -27,27 +28,42 @@ if TYPE_CHECKING:
 DEFAULT_MAX_EXAMPLES = 100
 
 
-def validate(path: str | Path | None = None, *, max_examples: int = DEFAULT_MAX_EXAMPLES) -> Report:
+def validate(
+    path: str | Path | None = None,
+    *,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    progress: Callable[[str], None] = silent,
+) -> Report:
     """Check the episode table at ``path`` (or the shipped package) against every rule.
 
     Raises `dahpkg.errors.InputError` when the input cannot be read at all; every problem of
-    the data itself is a finding in the returned report.
+    the data itself is a finding in the returned report. ``progress`` is called with the name
+    of each step (see `dahpkg.progress.Progress`).
 
     >>> report = validate()
     >>> report.valid, report.episodes, report.patients
     (True, 12, 10)
     """
     source = locate(path)
+    progress(f"reading {source.table.name}")
     table = read(source)
     name = source.name + (f", sheet '{table.sheet}'" if table.sheet else "")
-    return check_table(table, source.schema, source=name, max_examples=max_examples)
+    return check_table(
+        table, source.schema, source=name, max_examples=max_examples, progress=progress
+    )
 
 
 def check_table(
-    table: Table, schema: TableSchema, *, source: str, max_examples: int = DEFAULT_MAX_EXAMPLES
+    table: Table,
+    schema: TableSchema,
+    *,
+    source: str,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    progress: Callable[[str], None] = silent,
 ) -> Report:
     """Check a table already read (see `dahpkg.reader.read`) against the catalogue."""
-    run = _Run(table, schema, max(0, max_examples))
+    run = _Run(table, schema, max(0, max_examples), progress=progress)
+    progress(f"checking the structure of {len(table.frame)} episodes")
     run.table_rules()
     run.cell_rules()
     run.primary_key()
@@ -69,6 +85,7 @@ class _Run:
     table: Table
     schema: TableSchema
     max_examples: int
+    progress: Callable[[str], None] = silent
     results: list[RuleResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -258,31 +275,40 @@ class _Run:
         if missing:
             self._record(pk_rule, 0, 0, [], skipped=f"column {', '.join(missing)} is missing")
             return
-        complete = frame[key].notna().all(axis=1)
-        duplicate = frame[key].duplicated(keep="first") & complete
+        labels = [self.schema.field(k).label for k in key]
+        # As frictionless does: a key whose cells are all empty identifies nothing (blank
+        # rows included), and otherwise equal keys are duplicates, empty cells included.
+        unidentified = frame[key].isna().all(axis=1)
+        duplicate = frame[key].duplicated(keep="first") & ~unidentified
         count, examples = self._examples(duplicate)
-        self._record(
-            pk_rule,
-            len(frame),
-            count,
-            [
-                self.finding(
-                    pk_rule,
-                    i,
-                    key[0],
-                    ", ".join(f"{self.schema.field(k).label} {self._key(i, k)}" for k in key)
-                    + " is recorded on more than one row",
-                    self.written(i, key[0]),
-                )
-                for i in examples
-            ],
-        )
+        found = [
+            self.finding(
+                pk_rule, i, key[0],
+                ", ".join(f"{lab} {self._key(i, k)}" for lab, k in zip(labels, key, strict=True))
+                + " is recorded on more than one row",
+                self.written(i, key[0]),
+            )
+            for i in examples
+        ]  # fmt: skip
+        empty, examples = self._examples(unidentified)
+        found += [
+            self.finding(pk_rule, i, key[0], f"{' and '.join(labels)} are all missing: the row "
+                         "identifies no episode", self.written(i, key[0]))
+            for i in examples
+        ]  # fmt: skip
+        found += [
+            Finding(pk_rule.id, pk_rule.severity, f"row {r} is empty, so it identifies no "
+                    "episode", row=r)
+            for r in self.table.blank_rows
+        ]  # fmt: skip
+        self._record(pk_rule, len(frame), count + empty + len(self.table.blank_rows), found)
 
     # --- clinical rules ----------------------------------------------------------------
     def clinical_rules(self) -> None:
         frame = self.table.frame
         contract = shipped_schema()  # the data dictionary the rules are written for
-        for rule_ in CLINICAL:
+        for number, rule_ in enumerate(CLINICAL, start=1):
+            self.progress(f"clinical rule {number} of {len(CLINICAL)}: {rule_.id}")
             absent = [c for c in rule_.columns if c not in frame.columns]
             if absent:
                 self._record(
