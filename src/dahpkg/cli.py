@@ -20,6 +20,7 @@ import click
 
 from dahpkg import __version__
 from dahpkg.errors import DahpkgError
+from dahpkg.report import DEFAULT_MAX_EXAMPLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,7 +96,7 @@ def main() -> None:
 @click.option(
     "--max-examples",
     type=click.IntRange(min=0),
-    default=100,
+    default=DEFAULT_MAX_EXAMPLES,
     show_default=True,
     help="Findings listed per rule; failures are always counted in full.",
 )

@@ -9,6 +9,9 @@ from typing import Any
 
 from dahpkg.rules import Rule, Severity
 
+# Findings listed per rule by default; failures are always counted in full.
+DEFAULT_MAX_EXAMPLES = 20
+
 
 @dataclass(frozen=True)
 class Finding:

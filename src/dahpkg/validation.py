@@ -18,14 +18,12 @@ from typing import TYPE_CHECKING, Any
 from dahpkg.package import locate, shipped_schema
 from dahpkg.progress import silent
 from dahpkg.reader import Table, read
-from dahpkg.report import Finding, Report, RuleResult
+from dahpkg.report import DEFAULT_MAX_EXAMPLES, Finding, Report, RuleResult
 from dahpkg.rules import CLINICAL, Rule, rule
 from dahpkg.schema import Field, TableSchema
 
 if TYPE_CHECKING:
     import pandas as pd
-
-DEFAULT_MAX_EXAMPLES = 100
 
 
 def validate(
