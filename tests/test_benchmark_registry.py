@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import dahpkg
+
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-import registry  # noqa: E402
+import registry
 
 
 def test_a_generated_registry_is_valid(tmp_path: Path) -> None:
