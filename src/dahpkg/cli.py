@@ -258,6 +258,79 @@ def summary(path: Path | None, by: str, fmt: str, output: Path | None) -> None:
         click.echo(f"Cohort summary written to {output}")
 
 
+@main.group()
+def export() -> None:
+    """Write the journal's supplementary bundle, or one file of it, from a valid package.
+
+    \b
+    Examples:
+      dahpkg export supplement --output supplement.zip
+      dahpkg export sav --output episodes.sav
+      dahpkg export codebook --output codebook.html
+    """
+
+
+@export.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@output_option("zip (default: NAME-VERSION-supplement.zip here)")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@_user_errors
+def supplement(path: Path | None, output: Path | None, force: bool) -> None:
+    """The supplementary zip: data, package, codebook, XLSX, SAV, DTA, Parquet, README,
+    CITATION.cff, LICENSE and checksums. Deterministic: the same package gives the same bytes.
+
+    Only a package that validates is exported (exit 1 with the validation summary otherwise).
+
+    \b
+    Example:
+      dahpkg export supplement --output supplement.zip
+    """
+    from dahpkg.export import export_supplement
+
+    bundle = export_supplement(path, output, force=force)
+    for name, size in bundle.files.items():
+        click.echo(f"{size:>9,}  {name}")
+    click.echo(f"{bundle.path}: {len(bundle.files)} files, sha256 {bundle.sha256}")
+
+
+def _single_file_command(kind: str, what: str) -> None:
+    @export.command(name=kind, help=f"""{what}
+
+    Only a package that validates is exported (exit 1 with the validation summary otherwise).
+
+    \b
+    Example:
+      dahpkg export {kind} --output {"codebook.html" if kind == "codebook" else "episodes." + kind}
+    """)  # fmt: skip
+    @click.argument("path", required=False, type=click.Path(path_type=Path))
+    @click.option(
+        "--output",
+        "-o",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The file to write.",
+    )
+    @click.option("--force", is_flag=True, help="Replace an existing output file.")
+    @_user_errors
+    def command(path: Path | None, output: Path, force: bool) -> None:
+        from dahpkg.export import export_file
+
+        written = export_file(kind, path, output, force=force)
+        click.echo(f"{written}: {written.stat().st_size:,} bytes")
+
+
+for _kind, _what in (
+    ("csv", "The episode table as UTF-8 CSV (true/false; text that could run as a formula is "
+            "neutralised)."),
+    ("xlsx", "An Excel workbook: sheets data (Yes/No), codebook and rules; header frozen."),
+    ("sav", "An SPSS file with variable labels and value labels."),
+    ("dta", "A Stata file with variable labels and value labels."),
+    ("parquet", "A Parquet file with typed columns."),
+    ("codebook", "The codebook: Markdown, or HTML when the output ends in .html."),
+):  # fmt: skip
+    _single_file_command(_kind, _what)
+
+
 @main.command()
 @format_option(["text", "markdown", "json"], "text", "Catalogue format.")
 def rules(fmt: str) -> None:

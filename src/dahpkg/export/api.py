@@ -1,0 +1,176 @@
+"""Export one file, or the whole supplementary bundle, from a package that validates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dahpkg import _atomic
+from dahpkg.errors import DataError, InputError
+from dahpkg.package import DESCRIPTOR, locate
+from dahpkg.schema import read_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dahpkg.package import Source
+    from dahpkg.report import Report
+
+FORMATS = ("csv", "xlsx", "sav", "dta", "parquet", "codebook")
+# Resources of a dahpkg package that travel with the episodes: their schemas are dahpkg's own.
+BUNDLED_RESOURCES = ("episodes", "inferences", "table1")
+# Zip entries need a date; a loose file has no creation date of its own.
+LOOSE_FILE_DATE = datetime(1980, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated package, its typed episodes and its metadata."""
+
+    source: Source
+    report: Report
+    episodes: pd.DataFrame
+    descriptor: dict[str, Any]
+    created: datetime
+
+    @property
+    def title(self) -> str:
+        return str(self.descriptor.get("title") or self.source.table.stem)
+
+
+def prepare(path: str | Path | None) -> Prepared:
+    """Validate and load; `DataError` with the validation summary if the data are invalid."""
+    from dahpkg.package import load
+    from dahpkg.validation import validate
+
+    source = locate(path)
+    report = validate(path)
+    if not report.valid:
+        failing = [f"  {r.rule.id}: {r.failed} failure(s)" for r in report.results if r.failed]
+        skipped = [f"  {r.rule.id}: not checked ({r.skipped})" for r in report.results
+                   if r.skipped]  # fmt: skip
+        raise DataError(
+            "only a package that validates can be exported.\n"
+            + report.headline()
+            + "\n"
+            + "\n".join(failing + skipped)
+            + f"\nRun `dahpkg validate {path or ''}`".rstrip()
+            + " for every finding."
+        )
+    descriptor = (
+        read_json(source.descriptor, what="data package descriptor") if source.descriptor else {}
+    )
+    return Prepared(source, report, load(path), descriptor, _created(descriptor))
+
+
+def _created(descriptor: dict[str, Any]) -> datetime:
+    text = descriptor.get("created")
+    if not isinstance(text, str):
+        return LOOSE_FILE_DATE
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return LOOSE_FILE_DATE
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return max(stamp.astimezone(UTC), LOOSE_FILE_DATE)
+
+
+def render_file(kind: str, prepared: Prepared, *, suffix: str = ".md") -> bytes:
+    """The bytes of one export: ``csv``, ``xlsx``, ``sav``, ``dta``, ``parquet`` or
+    ``codebook`` (Markdown, or HTML when ``suffix`` is ``.html``)."""
+    from dahpkg.export import codebook, formats
+
+    schema, frame = prepared.source.schema, prepared.episodes
+    naive = prepared.created.replace(tzinfo=None)
+    if kind == "csv":
+        return formats.to_csv(frame, schema)
+    if kind == "xlsx":
+        return formats.to_xlsx(frame, schema, codebook.variable_rows(schema),
+                               codebook.rule_rows(), naive)  # fmt: skip
+    if kind == "sav":
+        return formats.to_sav(frame, schema, prepared.title, naive)
+    if kind == "dta":
+        return formats.to_dta(frame, schema, prepared.title, naive)
+    if kind == "parquet":
+        return formats.to_parquet(frame)
+    if kind == "codebook":
+        if suffix.lower() in (".html", ".htm"):
+            return codebook.html_page(schema, prepared.title).encode("utf-8")
+        return codebook.markdown(schema, prepared.title).encode("utf-8")
+    raise ValueError(f"unknown export {kind!r}; choose one of {', '.join(FORMATS)}")
+
+
+def write_new(output: Path, data: bytes, *, force: bool) -> None:
+    """Write ``data`` atomically; refuse to replace an existing file unless ``force``."""
+    if output.exists() and not force:
+        raise InputError(f"{output} exists; add --force to replace it")
+    try:
+        _atomic.write_bytes(output, data)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def export_file(kind: str, path: str | Path | None, output: str | Path, *,
+                force: bool = False) -> Path:  # fmt: skip
+    """Validate the package at ``path`` and write one export to ``output``."""
+    output = Path(output)
+    prepared = prepare(path)
+    write_new(output, render_file(kind, prepared, suffix=output.suffix), force=force)
+    return output
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The supplementary zip: where it was written and the size of every file in it."""
+
+    path: Path
+    files: dict[str, int]
+    sha256: str
+
+
+def export_supplement(path: str | Path | None = None, output: str | Path | None = None, *,
+                      force: bool = False) -> Bundle:  # fmt: skip
+    """Validate the package at ``path`` and write the journal's supplementary zip.
+
+    The zip is deterministic: the same package gives the same bytes (fixed dates, sorted
+    entries, stable metadata). Returns where it was written and what it holds.
+    """
+    from dahpkg.export.bundle import contents
+    from dahpkg.export.formats import zip_entries
+
+    prepared = prepare(path)
+    if prepared.source.descriptor is None:
+        raise InputError(
+            "the supplementary bundle needs a data package (datapackage.json) for its "
+            "metadata; export single files from a loose CSV or XLSX instead"
+        )
+    files = contents(prepared)
+    name = str(prepared.descriptor.get("name") or "episodes")
+    version = str(prepared.descriptor.get("version") or "0")
+    top = f"{name}-{version}"
+    archive = zip_entries(((f"{top}/{n}", data) for n, data in files.items()), prepared.created)
+    target = Path(output) if output else Path(f"{top}-supplement.zip")
+    write_new(target, archive, force=force)
+    return Bundle(target, {n: len(d) for n, d in sorted(files.items())},
+                  hashlib.sha256(archive).hexdigest())  # fmt: skip
+
+
+def bundle_descriptor(prepared: Prepared) -> dict[str, Any]:
+    """The descriptor as it goes into the bundle: only the resources that travel with it."""
+    descriptor: dict[str, Any] = json.loads(json.dumps(prepared.descriptor))
+    descriptor["resources"] = [
+        r for r in descriptor.get("resources", []) if r.get("name") in BUNDLED_RESOURCES
+    ]
+    return descriptor
+
+
+def package_dir(prepared: Prepared) -> Path:
+    assert prepared.source.descriptor is not None
+    return prepared.source.descriptor.parent
+
+
+__all__ = ["DESCRIPTOR"]
