@@ -23,6 +23,7 @@ from conftest import EPISODES_CSV, REPO, row_of
 TOP = "im-dah-case-series-0.1.0"
 BUNDLE = {
     "CITATION.cff", "LICENSE", "MANIFEST-sha256.txt", "README.md", "codebook.html",
+    "datacite.json", "datacite.xml", "schema-org.jsonld", "ro-crate-metadata.json", "zenodo.json",
     "codebook.md", "data/episodes.csv", "data/inferences.csv", "data/raw/table1.tsv",
     "datapackage.json", "episodes.dta", "episodes.parquet", "episodes.sav", "episodes.xlsx",
     "schema/episodes.schema.json", "schema/inferences.schema.json", "schema/table1.schema.json",
@@ -41,7 +42,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("bundle") / "supplement.zip"
     code, out, err = run("export", "supplement", "--output", str(target))
     assert code == 0, err
-    assert f"{target}: 17 files, sha256 " in out
+    assert f"{target}: 22 files, sha256 " in out
     folder = target.parent / "unzipped"
     zipfile.ZipFile(target).extractall(folder)
     return folder / TOP

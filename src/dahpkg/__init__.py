@@ -21,6 +21,7 @@ __all__ = [
     "Report",
     "__version__",
     "build",
+    "fair",
     "load",
     "pandera_schema",
     "reproduce",
@@ -36,6 +37,7 @@ _LAZY = {
     "pandera_schema": ("dahpkg.rules", "pandera_schema"),
     "RULES": ("dahpkg.rules", "RULES"),
     "reproduce": ("dahpkg.claims", "reproduce"),
+    "fair": ("dahpkg.fair", "assess"),
     "summarise": ("dahpkg.summary", "summarise"),
     "table1": ("dahpkg.tablei", "render"),
     "Report": ("dahpkg.report", "Report"),
@@ -44,6 +46,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from dahpkg.build import build
     from dahpkg.claims import reproduce
+    from dahpkg.fair import assess as fair
     from dahpkg.package import load
     from dahpkg.report import Report
     from dahpkg.rules import RULES, pandera_schema

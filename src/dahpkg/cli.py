@@ -293,6 +293,39 @@ def supplement(path: Path | None, output: Path | None, force: bool) -> None:
     click.echo(f"{bundle.path}: {len(bundle.files)} files, sha256 {bundle.sha256}")
 
 
+@export.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("metadata"),
+    show_default=True,
+    help="The folder to write into.",
+)
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@_user_errors
+def metadata(path: Path | None, output: Path, force: bool) -> None:
+    """FAIR metadata derived from the package: DataCite (JSON and XML), schema.org JSON-LD,
+    CITATION.cff, RO-Crate and the Zenodo deposit metadata.
+
+    Facts only the authors can give (DOIs, ORCID iDs, the confirmed licence, the Zenodo
+    community) come from publication.toml beside datapackage.json; those still empty are listed
+    and left out, never invented.
+
+    \b
+    Example:
+      dahpkg export metadata --output metadata/
+    """
+    from dahpkg.metadata import export_metadata
+
+    result = export_metadata(path, output, force=force)
+    for name, data in result.files.items():
+        click.echo(f"{len(data):>9,}  {output / name}")
+    for fact in result.unknown:
+        click.echo(f"unknown, left out: {fact}")
+
+
 def _single_file_command(kind: str, what: str) -> None:
     @export.command(name=kind, help=f"""{what}
 
@@ -329,6 +362,29 @@ for _kind, _what in (
     ("codebook", "The codebook: Markdown, or HTML when the output ends in .html."),
 ):  # fmt: skip
     _single_file_command(_kind, _what)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@format_option(["text", "json"], "text", "Output format.")
+@click.option("--strict", is_flag=True, help="Exit 1 if any metric fails.")
+@_user_errors
+def fair(path: Path | None, fmt: str, strict: bool) -> None:
+    """Self-assess the deposit against the FAIRsFAIR metrics that can be checked offline.
+
+    For each metric (F1-F4, A1, I1-I3, R1-R1.3): pass or fail, the evidence, and what to do to
+    pass. Exit 0 unless --strict and a metric fails.
+
+    \b
+    Examples:
+      dahpkg fair
+      dahpkg fair --format json --strict
+    """
+    from dahpkg.fair import assess, render_json, render_text
+
+    result = assess(path)
+    click.echo((render_json if fmt == "json" else render_text)(result), nl=False)
+    sys.exit(EXIT_INVALID if strict and result.failed else EXIT_OK)
 
 
 @main.command()

@@ -44,6 +44,9 @@ class Field:
     false_values: tuple[str, ...] = DEFAULT_FALSE_VALUES
     missing_values: Mapping[str, str] = field(default_factory=dict)
     unit: str | None = None
+    # Vocabulary codes of the variable, and of each category: {system, code, label, uri}.
+    codes: tuple[Mapping[str, Any], ...] = ()
+    category_codes: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -86,9 +89,11 @@ class Field:
     def from_descriptor(cls, item: Mapping[str, Any], missing: Mapping[str, str]) -> Field:
         constraints = item.get("constraints", {})
         categories: dict[str, str] = {}
+        category_codes: dict[str, tuple[Mapping[str, Any], ...]] = {}
         for cat in item.get("categories", []):
             if isinstance(cat, Mapping):
                 categories[str(cat["value"])] = str(cat.get("label", cat["value"]))
+                category_codes[str(cat["value"])] = tuple(cat.get("codes", ()))
             else:
                 categories[str(cat)] = str(cat)
         enum = constraints.get("enum")
@@ -107,6 +112,8 @@ class Field:
             false_values=tuple(item.get("falseValues", DEFAULT_FALSE_VALUES)),
             missing_values=_missing_values(field_missing) if field_missing is not None else missing,
             unit=item.get("unit"),
+            codes=tuple(item.get("codes", ())),
+            category_codes=category_codes,
         )
 
 

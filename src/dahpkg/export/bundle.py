@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dahpkg.export.api import Prepared, bundle_descriptor, package_dir, render_file
 
+if TYPE_CHECKING:
+    from dahpkg.metadata import Facts
+
 MANIFEST = "MANIFEST-sha256.txt"
+METADATA = ("CITATION.cff", "datacite.json", "datacite.xml", "schema-org.jsonld",
+            "ro-crate-metadata.json", "zenodo.json")  # fmt: skip
 
 DESCRIPTIONS = {
     "README.md": "this file: what the data are, how to cite them, the files",
@@ -21,6 +26,11 @@ DESCRIPTIONS = {
     "episodes.dta": "Stata file with variable and value labels",
     "episodes.parquet": "Parquet file with typed columns (pandas, R arrow, Spark)",
     "CITATION.cff": "how to cite, in the Citation File Format",
+    "datacite.json": "DataCite metadata (kernel 4), JSON",
+    "datacite.xml": "DataCite metadata (kernel 4), XML",
+    "schema-org.jsonld": "schema.org Dataset description (JSON-LD), as search engines read it",
+    "ro-crate-metadata.json": "RO-Crate metadata describing every file",
+    "zenodo.json": "metadata of the Zenodo deposit",
     "LICENSE": "the licence of the data",
     MANIFEST: "SHA-256 checksum of every other file",
 }
@@ -45,9 +55,14 @@ def contents(prepared: Prepared) -> dict[str, bytes]:
     files["codebook.html"] = render_file("codebook", prepared, suffix=".html")
     for kind in ("xlsx", "sav", "dta", "parquet"):
         files[f"episodes.{kind}"] = render_file(kind, prepared)
-    files["CITATION.cff"] = citation_cff(prepared).encode()
     files["LICENSE"] = licence_text(prepared).encode()
-    files["README.md"] = readme(prepared, sorted([*files, "README.md", MANIFEST])).encode()
+    metadata_names = [*METADATA, "README.md", MANIFEST]
+    files["README.md"] = readme(prepared, sorted([*files, *metadata_names])).encode()
+    # The metadata describe every file of the bundle (the RO-Crate lists them with sizes).
+    from dahpkg.metadata import build
+
+    described = {n: len(d) for n, d in files.items()}
+    files.update(build(prepared, described).files)
     files[MANIFEST] = "".join(
         f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
     ).encode()
@@ -125,10 +140,17 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
-def citation_cff(prepared: Prepared) -> str:
-    """CITATION.cff (Citation File Format 1.2.0) for the data set, referencing the letter."""
+def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
+    """CITATION.cff (Citation File Format 1.2.0) for the data set, referencing the letter.
+
+    DOIs, ORCID iDs and the journal appear only when the authors have given them in
+    publication.toml (see :mod:`dahpkg.metadata`).
+    """
+    from dahpkg.metadata import Facts
+
+    facts = facts or Facts()
     descriptor = prepared.descriptor
-    licence = _licence(descriptor)
+    licence = facts.licence or _licence(descriptor).get("name", "")
     lines = [
         "cff-version: 1.2.0",
         'message: "If you use these data, please cite the letter and the data set as below."',
@@ -138,35 +160,42 @@ def citation_cff(prepared: Prepared) -> str:
         f"date-released: {_quoted(prepared.created.date().isoformat())}",
         "authors:",
     ]
-    for person in _people(descriptor):
-        lines.append(
-            f"  - family-names: {_quoted(person.get('familyName', person.get('title', '')))}"
-        )
-        if person.get("givenName"):
-            lines.append(f"    given-names: {_quoted(person['givenName'])}")
-        if person.get("organization"):
-            lines.append(f"    affiliation: {_quoted(person['organization'])}")
-        if person.get("email"):
-            lines.append(f"    email: {_quoted(person['email'])}")
-    if licence.get("name"):
-        lines.append(f"license: {_quoted(licence['name'])}")
+
+    def person_lines(indent: str) -> list[str]:
+        out = []
+        for person in _people(descriptor):
+            family = person.get("familyName", person.get("title", ""))
+            out.append(f"{indent}- family-names: {_quoted(family)}")
+            if person.get("givenName"):
+                out.append(f"{indent}  given-names: {_quoted(person['givenName'])}")
+            if person.get("organization"):
+                out.append(f"{indent}  affiliation: {_quoted(person['organization'])}")
+            if family in facts.orcid:
+                out.append(
+                    f"{indent}  orcid: {_quoted('https://orcid.org/' + facts.orcid[family])}"
+                )
+        return out
+
+    lines += person_lines("  ")
+    if facts.dataset_doi:
+        lines.append(f"doi: {_quoted(facts.dataset_doi)}")
+    if licence:
+        lines.append(f"license: {_quoted(licence)}")
     if descriptor.get("description"):
         lines.append(f"abstract: {_quoted(str(descriptor['description']))}")
     keywords = descriptor.get("keywords") or []
     if keywords:
         lines.append("keywords:")
         lines += [f"  - {_quoted(k)}" for k in keywords]
-    sources = descriptor.get("sources") or []
-    if sources:
-        lines.append("references:")
-        for source in sources:
-            lines += [
-                "  - type: article",
-                f"    title: {_quoted(source.get('title', ''))}",
-                "    authors:",
-                *(f"      - family-names: {_quoted(p.get('familyName', p.get('title', '')))}"
-                  for p in _people(descriptor)),
-            ]  # fmt: skip
+    for source in descriptor.get("sources") or []:
+        title = _quoted(source.get("title", ""))
+        lines += ["references:", "  - type: article", f"    title: {title}", "    authors:",
+                  *person_lines("      ")]  # fmt: skip
+        if facts.journal:
+            lines.append(f"    journal: {_quoted(facts.journal)}")
+        if facts.article_doi:
+            lines.append(f"    doi: {_quoted(facts.article_doi)}")
+        break
     return "\n".join(lines) + "\n"
 
 

@@ -7,12 +7,13 @@ page, and as rows for the workbook's codebook and rules sheets.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from dahpkg.rules import RULES
 from dahpkg.schema import Field, TableSchema
 
 HEADER = ["variable", "label", "type", "unit", "allowed values", "SPSS/Stata coding",
-          "missing values", "required", "description"]  # fmt: skip
+          "missing values", "required", "codes", "description"]  # fmt: skip
 RULE_HEADER = ["rule", "kind", "severity", "description", "basis"]
 
 
@@ -48,13 +49,27 @@ def _missing(item: Field, schema: TableSchema) -> str:
     )
 
 
+def _code(code: Any) -> str:
+    text = f"{code['system']} {code['code']} ({code['label']})"
+    return text + (" [unverified]" if code.get("verified", True) is False else "")
+
+
+def _codes(item: Field) -> str:
+    """The variable's vocabulary codes, then each category's."""
+    parts = [_code(c) for c in item.codes]
+    parts += [f"{value}: " + ", ".join(_code(c) for c in codes)
+              for value, codes in item.category_codes.items() if codes]  # fmt: skip
+    return "; ".join(parts)
+
+
 def variable_rows(schema: TableSchema) -> list[list[str]]:
     """One row per variable, with ``HEADER`` first."""
     rows = [HEADER]
     for item in schema.fields:
         rows.append([
             item.name, item.label, item.type, item.unit or "", _allowed(item), _coding(item),
-            _missing(item, schema), "yes" if item.required else "no", item.description,
+            _missing(item, schema), "yes" if item.required else "no", _codes(item),
+            item.description,
         ])  # fmt: skip
     return rows
 
