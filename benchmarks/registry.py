@@ -122,6 +122,9 @@ def faults(frame: pd.DataFrame) -> list[Fault]:
     not_inaugural = ~frame["dah_inaugural"]
     return [
         ("schema-type", lambda f, s: pd.Series(True, f.index), _set("antibiotics", "maybe")),
+        ("schema-type", lambda f, s: s & ~f["dah_inaugural"], _set("age_at_diagnosis", "fifty")),
+        # Marked here, written by write_package: one cell too many on the row.
+        ("schema-extra-cell", lambda f, s: pd.Series(True, f.index), _set("__extra__", "x")),
         ("schema-range", lambda f, s: s & not_inaugural, _set("age_at_dah", "130")),
         ("schema-required", lambda f, s: pd.Series(True, f.index), _set("survival_1y", "")),
         ("schema-category", lambda f, s: s, _set("race", "Other")),
@@ -159,18 +162,28 @@ def corrupt(frame: pd.DataFrame, rate: float, seed: int = 7) -> tuple[pd.DataFra
         rows = np.sort(rng.choice(choice, size=min(per_kind, len(choice)), replace=False))
         edit(text, rows)
         used[frame.loc[rows, "patient_id"].to_numpy()] = True
-        expected[rule] = len(rows)
+        expected[rule] = expected.get(rule, 0) + len(rows)
     return text, expected
 
 
 def write_package(text: pd.DataFrame, target: Path) -> Path:
-    """A data package holding only the episode table, with the shipped schema."""
+    """A data package holding only the episode table, with the shipped schema.
+
+    Rows marked in the column ``__extra__`` get that text as one cell more than the header.
+    """
     (target / "data").mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "schema", target / "schema", dirs_exist_ok=True)
     descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] == "episodes"]
     (target / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
-    text.to_csv(target / "data" / "episodes.csv", index=False, lineterminator="\n")
+    extra = text.pop("__extra__") if "__extra__" in text else None
+    csv_text = text.to_csv(index=False, lineterminator="\n")
+    if extra is not None:
+        lines = csv_text.split("\n")
+        for position in np.flatnonzero(extra.fillna("").to_numpy() != ""):
+            lines[position + 1] += "," + extra.iat[position]
+        csv_text = "\n".join(lines)
+    (target / "data" / "episodes.csv").write_text(csv_text, encoding="utf-8")
     return target
 
 

@@ -28,7 +28,7 @@ def csv_with(tmp_path: Path, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize("written", ["\u0665\u0662", "\uff15\uff12", "52.0", "1e2", "+52"])
+@pytest.mark.parametrize("written", ["\u0665\u0662", "\uff15\uff12", "52.0", "1e2"])
 def test_non_ascii_or_decimal_digits_are_type_errors(tmp_path: Path, written: str) -> None:
     path = csv_with(tmp_path, lambda h, rows: row_of(rows, 3, 1).update(age_at_diagnosis=written))
     report = dahpkg.validate(path)
@@ -37,7 +37,7 @@ def test_non_ascii_or_decimal_digits_are_type_errors(tmp_path: Path, written: st
     assert not report.valid
 
 
-@pytest.mark.parametrize("written", [" 52", "52 ", "052"])
+@pytest.mark.parametrize("written", [" 52", "52 ", "052", "+52"])
 def test_integers_read_as_frictionless_reads_them(tmp_path: Path, written: str) -> None:
     path = csv_with(tmp_path, lambda h, rows: row_of(rows, 3, 1).update(age_at_diagnosis=written))
     assert dahpkg.validate(path).valid

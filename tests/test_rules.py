@@ -240,3 +240,18 @@ def test_an_unknown_patient_is_not_compared_with_anyone(broken) -> None:
     report = dahpkg.validate(broken(set_cell(9, 2, "patient_id", "")))
     assert report.result("schema-required").failed == 1
     assert report.result("patient-constant").failed == 0
+
+
+def test_a_missing_episode_number_does_not_fail_the_patients_other_episodes(broken) -> None:
+    report = dahpkg.validate(broken(set_cell(9, 1, "episode", "")))
+    failing = {r.rule.id for r in report.results if r.failed}
+    assert failing == {"schema-required"}
+
+
+def test_missing_diagnosis_and_aps_are_reported_not_crashed_on(broken) -> None:
+    def edit(header: list[str], rows: Rows) -> None:
+        row_of(rows, 8, 1).update(diagnosis="", aps="")
+
+    report = dahpkg.validate(broken(edit))
+    assert report.result("schema-required").failed == 2
+    assert report.result("ivig-sle-aps").failed == 0  # cannot judge: not "no APS"

@@ -7,8 +7,18 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one.
+
+    The file gets the permissions a newly created file would (not the temporary file's 0600).
+    With ``replace=False`` an existing file is never replaced, even one created meanwhile:
+    `FileExistsError` is raised instead.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
@@ -23,10 +33,13 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.chmod(tmp, 0o666 & ~_umask())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the target exists: no check-then-write race
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_text(path: Path, text: str) -> None:

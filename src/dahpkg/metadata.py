@@ -113,8 +113,15 @@ def _licence(prepared: Prepared, facts: Facts) -> tuple[str, str]:
 
 
 def _letter(prepared: Prepared) -> str:
+    """The letter's title."""
     sources = prepared.descriptor.get("sources") or [{}]
     return str(sources[0].get("title", ""))
+
+
+def _letter_citation(prepared: Prepared) -> str:
+    from dahpkg.export.bundle import letter_citation
+
+    return letter_citation(prepared.descriptor)
 
 
 def _subjects(prepared: Prepared) -> list[dict[str, Any]]:
@@ -191,7 +198,8 @@ def datacite(prepared: Prepared, facts: Facts) -> dict[str, Any]:
                         "rightsIdentifierScheme": "SPDX"}],
         "descriptions": [
             {"description": str(descriptor.get("description", "")), "descriptionType": "Abstract"},
-            {"description": "Derived from: " + _letter(prepared), "descriptionType": "Other"},
+            {"description": "Derived from: " + _letter_citation(prepared),
+             "descriptionType": "Other"},
         ],
     }  # fmt: skip
     if facts.dataset_doi:
@@ -338,7 +346,7 @@ def zenodo(prepared: Prepared, facts: Facts) -> dict[str, Any]:
         "title": prepared.title,
         "creators": creators,
         "description": f"<p>{html.escape(str(prepared.descriptor.get('description', '')))}</p>"
-        f"<p>Derived from: {html.escape(_letter(prepared))}</p>",
+        f"<p>Derived from: {html.escape(_letter_citation(prepared))}</p>",
         "publication_date": prepared.created.date().isoformat(),
         "access_right": "open",
         "license": licence.lower(),

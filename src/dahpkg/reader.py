@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 
     from dahpkg.package import Source
 
-# Integers as frictionless reads them (surrounding blanks allowed), up to 18 digits so that
-# they fit a 64-bit integer; a leading "+" is refused, as pyarrow's parser refuses it.
-INTEGER = r"^[ \t]*-?[0-9]{1,18}[ \t]*$"
+# Integers as frictionless reads them (surrounding blanks and a sign allowed), up to 18 digits
+# so that they fit a 64-bit integer. pyarrow's parser refuses a "+": such a column is read as
+# text and converted here.
+INTEGER = r"^[ \t]*[+-]?[0-9]{1,18}[ \t]*$"
 NUMBER = r"^[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*$"
 MAX_TYPED_RETRIES = 3
 DELIMITERS = (",", ";", "\t")
@@ -107,13 +108,23 @@ def _read_csv(path: Path, delimiter: str | None, schema: TableSchema) -> Table:
     columns = {n: arrow_table.column(n) for n in labels}
     if ragged:
         import numpy as np
+        import pyarrow.compute as pc
 
-        # Rare and small: the set-aside rows join the table as text, and every column is
-        # converted from text so that both parts go through the same conversion.
+        # The set-aside rows join the table: converted to each column's type when all their
+        # cells read cleanly; otherwise that column is converted from text as a whole, so
+        # that every unreadable cell is still found.
         for i, n in enumerate(labels):
             extra = pa.array([cells[i] for _, cells, _ in ragged], pa.string())
-            columns[n] = pa.chunked_array([*_as_string(columns[n]).chunks, extra])
-        as_text = set(labels)
+            column = columns[n]
+            if n in as_text or pa.types.is_string(column.type):
+                columns[n] = pa.chunked_array([*column.cast(pa.string()).chunks, extra])
+                continue
+            values, _, bad = _convert_text(extra, declared[n])
+            if pc.any(bad).as_py():
+                columns[n] = pa.chunked_array([*_as_string(column).chunks, extra])
+                as_text.add(n)
+            else:
+                columns[n] = pa.chunked_array([*column.chunks, values.cast(column.type)])
         rows = np.concatenate([rows, np.array([r for r, _, _ in ragged], dtype=int)])
     return _finish(
         labels, columns, rows, schema, as_text, where=str(path),
@@ -156,21 +167,23 @@ def _arrow_read(
 
     declared = {f.name: f for f in schema.fields}
     as_text = set(as_text)
-    for attempt in range(MAX_TYPED_RETRIES + 2):
+    block_size = 1 << 20
+    for _ in range(MAX_TYPED_RETRIES + 6):
         invalid: list[tuple[int | None, str]] = []
 
         def handler(row: Any, invalid: list[tuple[int | None, str]] = invalid) -> str:
             invalid.append((row.number, row.text))
             return "skip"
 
-        if attempt > MAX_TYPED_RETRIES:  # too many unreadable columns: read them all as text
+        if len(as_text - {n for n in labels if n not in declared}) > MAX_TYPED_RETRIES:
+            # too many unreadable columns: read them all as text, once
             as_text = set(labels)
         types = {n: pa.string() if n in as_text else _arrow_type(declared[n]) for n in labels}
         try:
             table = pcsv.read_csv(
                 path,
                 read_options=pcsv.ReadOptions(skip_rows=1, column_names=labels,
-                                              use_threads=threads),
+                                              use_threads=threads, block_size=block_size),
                 parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
                                                 invalid_row_handler=handler),
                 convert_options=pcsv.ConvertOptions(
@@ -187,6 +200,9 @@ def _arrow_read(
             message = str(exc)
             if "invalid UTF8" in message:
                 raise InputError(f"{path} is not UTF-8 text") from None
+            if "straddling" in message and block_size < 1 << 30:
+                block_size *= 16  # a cell longer than a block: read in larger blocks
+                continue
             failed = re.search(r"In CSV column #(\d+)", message)
             if failed is None:
                 raise InputError(f"{path} is not a well-formed CSV file: {message}") from None
@@ -196,11 +212,15 @@ def _arrow_read(
 
 def _header(path: Path, delimiter: str) -> list[str]:
     with path.open("rb") as handle:
-        first = handle.readline()
-    if not first.strip():
+        first = handle.readline(1 << 20)
+    # Old spreadsheets end lines with a bare carriage return: readline() does not split those.
+    lines = first.decode("utf-8-sig").splitlines()
+    if not lines or not lines[0].strip():
         raise InputError(f"{path} is empty: expected a header row and episodes")
-    text = first.decode("utf-8-sig").rstrip("\r\n")
-    return next(csv.reader([text], delimiter=delimiter))
+    try:
+        return next(csv.reader([lines[0]], delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{path}: the header row cannot be read ({exc})") from None
 
 
 def _detect_delimiter(path: Path) -> str:
@@ -220,6 +240,7 @@ def _ragged_cells(
 ) -> list[tuple[int, list[str | None], int]]:
     """Rows with too many or too few cells: (row, cells cut or padded to the header, count)."""
     rows = []
+    csv.field_size_limit(1 << 30)  # a cell as long as pyarrow accepts
     for number, text in invalid:
         cells = next(csv.reader([text], delimiter=delimiter), [])
         fitted: list[str | None] = [c if c != "" else None for c in cells[: len(labels)]]
@@ -342,9 +363,8 @@ def _convert_text(text: pa.ChunkedArray, item: Field) -> tuple[pa.Array, pa.Arra
     elif item.type in ("integer", "number"):
         pattern = INTEGER if item.type == "integer" else NUMBER
         ok = pc.fill_null(pc.match_substring_regex(text, pattern), False)
-        kept = pc.if_else(
-            pc.and_(ok, present), pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string())
-        )
+        number = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"^\+", "")
+        kept = pc.if_else(pc.and_(ok, present), number, pa.scalar(None, pa.string()))
         values = pc.cast(kept, pa.int64() if item.type == "integer" else pa.float64())
     else:
         values = pc.if_else(present, text, pa.scalar(None, pa.string()))
@@ -428,7 +448,7 @@ def _pandas_dtype(arrow_type: pa.DataType) -> Any:
     if pa.types.is_floating(arrow_type):
         return pd.Float64Dtype()
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return pd.StringDtype()
+        return _text_dtype(arrow_type)
     return None
 
 

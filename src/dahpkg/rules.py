@@ -130,7 +130,8 @@ STRUCTURAL: tuple[Rule, ...] = (
 
 
 def _ivig_sle_aps(d: pd.DataFrame) -> pd.Series:
-    allowed = (d["diagnosis"] == "SLE") | d["aps"]
+    # Text compares to pyarrow booleans; as pandas' nullable booleans they combine with aps.
+    allowed = (d["diagnosis"] == "SLE").astype("boolean") | d["aps"]
     return (~d["ivig"] | allowed).fillna(True).astype(bool)
 
 
@@ -138,12 +139,21 @@ def _episode_rank(d: pd.DataFrame) -> pd.Series:
     return d.groupby("patient_id")["episode"].rank(method="dense")
 
 
+def _order_unknown(d: pd.DataFrame) -> pd.Series:
+    """Rows of patients with an episode number missing: the order of their episodes is not
+    known, so rules about that order cannot judge them."""
+    missing = d["episode"].isna()
+    if not missing.any():  # the usual case: nothing to group
+        return missing.astype(bool)
+    return missing.groupby(d["patient_id"]).transform("any").fillna(True).astype(bool)
+
+
 def _at_most_one_relapse(d: pd.DataFrame) -> pd.Series:
     return (_episode_rank(d) <= 2).fillna(True).astype(bool) | d["patient_id"].isna()
 
 
 def _episodes_numbered(d: pd.DataFrame) -> pd.Series:
-    return (d["episode"] == _episode_rank(d)).fillna(True).astype(bool)
+    return (d["episode"] == _episode_rank(d)).fillna(True).astype(bool) | _order_unknown(d)
 
 
 def _in_episode_order(d: pd.DataFrame) -> pd.DataFrame:
@@ -164,7 +174,7 @@ def _no_survival_after_death(d: pd.DataFrame) -> pd.Series:
     died = (~s["survival_1y"]).fillna(False).astype(int)
     deaths_before = died.groupby(s["patient_id"]).cumsum() - died
     fails = (deaths_before > 0) & s["survival_1y"].fillna(False).astype(bool)
-    return ~fails.reindex(d.index, fill_value=False)
+    return ~fails.reindex(d.index, fill_value=False) | _order_unknown(d)
 
 
 def _dah_after_diagnosis(d: pd.DataFrame) -> pd.Series:
@@ -178,7 +188,7 @@ def _relapse_not_younger(d: pd.DataFrame) -> pd.Series:
     oldest_so_far = oldest_so_far.groupby(s["patient_id"]).ffill()
     earlier = oldest_so_far.groupby(s["patient_id"]).shift(1)
     ok = (s["age_at_dah"] >= earlier).fillna(True).astype(bool)
-    return ok.reindex(d.index, fill_value=True)
+    return ok.reindex(d.index, fill_value=True) | _order_unknown(d)
 
 
 def _inaugural_first(d: pd.DataFrame) -> pd.Series:

@@ -202,7 +202,10 @@ class _Run:
         extra: list[Finding] = []
         short: list[Finding] = []
         extra_rule, short_rule = rule("schema-extra-cell"), rule("schema-missing-cell")
+        blank = set(self.table.blank_rows)
         for ragged in self.table.ragged:
+            if ragged.row in blank:  # an empty line: reported as a blank row, once
+                continue
             index = int(np.searchsorted(self.table.rows, ragged.row))
             for n in range(width + 1, ragged.cells + 1):
                 extra.append(self.finding(

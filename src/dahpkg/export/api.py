@@ -106,10 +106,10 @@ def render_file(kind: str, prepared: Prepared, *, suffix: str = ".md") -> bytes:
 
 def write_new(output: Path, data: bytes, *, force: bool) -> None:
     """Write ``data`` atomically; refuse to replace an existing file unless ``force``."""
-    if output.exists() and not force:
-        raise InputError(f"{output} exists; add --force to replace it")
     try:
-        _atomic.write_bytes(output, data)
+        _atomic.write_bytes(output, data, replace=force)
+    except FileExistsError:
+        raise InputError(f"{output} exists; add --force to replace it") from None
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
 

@@ -78,26 +78,48 @@ def _licence(descriptor: dict[str, Any]) -> dict[str, Any]:
     return dict(licences[0])
 
 
-def _year(prepared: Prepared) -> int:
-    return prepared.created.year
+def _initials(given: str) -> str:
+    """ "Catarina" -> "C"; initials as printed ("AC") stay as they are."""
+    if given.isupper() and len(given) <= 3:
+        return given
+    return "".join(word[0] for word in given.split() if word)
+
+
+def author_list(descriptor: dict[str, Any]) -> str:
+    """The creators as a reference list writes them: family name and initials."""
+    return ", ".join(
+        f"{p.get('familyName', p.get('title', ''))} {_initials(p.get('givenName', ''))}".strip()
+        for p in _people(descriptor)
+    )
+
+
+def letter_citation(descriptor: dict[str, Any]) -> str:
+    """The letter the data come from, cited in full from the package's first source."""
+    source = (descriptor.get("sources") or [{}])[0]
+    parts = [source.get("authors", ""), source.get("title", ""), source.get("note", "")]
+    return " ".join(p.rstrip(".") + "." for p in parts if p)
 
 
 def dataset_citation(prepared: Prepared) -> str:
-    authors = ", ".join(c.get("title", "") for c in _people(prepared.descriptor))
     version = prepared.descriptor.get("version", "")
-    return f"{authors}. {prepared.title} (version {version}) [data set]. {_year(prepared)}."
+    return (f"{author_list(prepared.descriptor)}. {prepared.title} (version {version}) "
+            f"[data set]. {prepared.created.year}.")  # fmt: skip
 
 
 def data_availability(prepared: Prepared) -> str:
     """A data availability statement drafted from the package's metadata."""
-    licence = _licence(prepared.descriptor)
-    name = licence.get("name", "the licence stated in LICENSE")
+    from dahpkg.metadata import Facts
+
+    facts = Facts.read(package_dir(prepared))
+    name = facts.licence or _licence(prepared.descriptor).get("name", "")
+    licence = (f"released under {name}" if facts.licence
+               else f"to be released under {name}, the licence proposed to the authors"
+               if name else "under a licence still to be chosen")  # fmt: skip
     return (
         f"The episode-level data behind this letter ({prepared.report.episodes} episodes of "
         f"{prepared.report.patients} patients) are available as supplementary material: a "
         "Frictionless Data Package with a codebook and copies for SPSS, Stata, Excel and "
-        f"Parquet, released under {name}. Each episode is identified only by a patient number "
-        "and an episode number."
+        f"Parquet, {licence}."
         + (" The episodes are those of Table I of the letter, which the package also holds as "
            "printed." if any(r.get("name") == "table1" for r in descriptor_resources(prepared))
            else "")
@@ -110,7 +132,6 @@ def descriptor_resources(prepared: Prepared) -> list[dict[str, Any]]:
 
 def readme(prepared: Prepared, names: list[str]) -> str:
     descriptor = prepared.descriptor
-    sources = [s.get("title", "") for s in descriptor.get("sources", [])]
     licence = _licence(descriptor)
     described = {**DESCRIPTIONS}
     for resource in descriptor.get("resources", []):
@@ -122,7 +143,7 @@ def readme(prepared: Prepared, names: list[str]) -> str:
         f"# {prepared.title}", "",
         str(descriptor.get("description", "")), "",
         "## How to cite", "",
-        "Cite the letter:", "", *(f"> {s}" for s in sources), "",
+        "Cite the letter:", "", f"> {letter_citation(descriptor)}", "",
         "and, for the data themselves:", "", f"> {dataset_citation(prepared)}", "",
         "## Data availability statement", "", data_availability(prepared), "",
         "## Files", "",
@@ -201,12 +222,18 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
 
 def licence_text(prepared: Prepared) -> str:
     licence = _licence(prepared.descriptor)
-    title = licence.get("title") or licence.get("name") or "the licence named in datapackage.json"
+    name = str(licence.get("name", ""))
+    title = licence.get("title") or name or "the licence named in datapackage.json"
+    terms = {
+        "CC-BY-4.0": "You may share and adapt the data, for any purpose, provided you give "
+        "appropriate credit (cite the letter and the data set as README.md and CITATION.cff "
+        "describe), link to the licence and indicate if changes were made.",
+        "CC0-1.0": "The authors waive their rights in the data to the extent the law allows; "
+        "citing the letter and the data set remains good scientific practice.",
+    }  # fmt: skip
     return (
-        f"{prepared.title}\n\n"
-        f"The data in this bundle are licensed under {title}.\n"
-        f"Licence: {licence.get('name', '')}\n"
-        f"Legal code: {licence.get('path', '')}\n\n"
-        "You may share and adapt the data provided you give appropriate credit: cite the letter "
-        "and the data set as README.md and CITATION.cff describe.\n"
+        f"{prepared.title}\n\nThe data in this bundle are licensed under {title}.\n"
+        f"SPDX identifier: {name}\nLegal code: {licence.get('path', '')}\n\n"
+        + terms.get(name, "The legal code at the address above sets the terms.")
+        + "\nThis summary is not the legal code, which alone is binding.\n"
     )

@@ -86,8 +86,8 @@ def to_xlsx(frame: pd.DataFrame, schema: TableSchema, codebook: list[list[str]],
         "data": [list(frame.columns)] + [
             [_xlsx_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)
         ],
-        "codebook": codebook,
-        "rules": rules,
+        "codebook": [[c or None for c in row] for row in codebook],
+        "rules": [[c or None for c in row] for row in rules],
     }  # fmt: skip
     book.remove(book.active)
     for title, rows in sheets.items():
@@ -154,9 +154,10 @@ def to_sav(frame: pd.DataFrame, schema: TableSchema, title: str, created: dateti
     data, value_labels = coded(frame, schema)
     measure = {f.name: ("scale" if f.type in ("integer", "number") else "nominal")
                for f in schema.fields if f.name in data.columns}  # fmt: skip
+    numeric = {n: "F8.0" for n in data.columns if data[n].dtype == float}
     with _scratch(".sav") as path:
         pyreadstat.write_sav(
-            data, path, file_label=title[:64],
+            data, path, file_label=_short(title, 64), variable_format=numeric,
             column_labels={f.name: f.label for f in schema.fields if f.name in data.columns},
             variable_value_labels=value_labels, variable_measure=measure,
         )  # fmt: skip
@@ -169,7 +170,7 @@ def to_dta(frame: pd.DataFrame, schema: TableSchema, title: str, created: dateti
     data, value_labels = coded(frame, schema)
     with _scratch(".dta") as path:
         pyreadstat.write_dta(
-            data, path, file_label=title[:80],
+            data, path, file_label=_short(title, 80),
             column_labels={f.name: f.label[:80] for f in schema.fields if f.name in data.columns},
             variable_value_labels=value_labels,
         )  # fmt: skip
@@ -181,6 +182,13 @@ def to_parquet(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, engine="pyarrow", index=False)
     return buffer.getvalue()
+
+
+def _short(text: str, limit: int) -> str:
+    """``text`` cut at a word to fit ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 3].rsplit(" ", 1)[0].rstrip(":,;") + "..."
 
 
 class _scratch:
