@@ -18,6 +18,7 @@ from typing import Any
 
 from dahpkg.errors import InputError
 from dahpkg.export.api import Prepared, prepare, write_new
+from dahpkg.export.bundle import creators as _people
 
 FACTS_FILE = "publication.toml"
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -99,10 +100,6 @@ class Metadata:
     facts: Facts
     files: dict[str, bytes]
     unknown: tuple[str, ...]
-
-
-def _people(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in descriptor.get("contributors", []) if "creator" in c.get("roles", [])]
 
 
 def _licence(prepared: Prepared, facts: Facts) -> tuple[str, str]:

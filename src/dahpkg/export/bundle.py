@@ -69,7 +69,8 @@ def contents(prepared: Prepared) -> dict[str, bytes]:
     return files
 
 
-def _people(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+def creators(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contributors with the role creator: the authors of the data set."""
     return [c for c in descriptor.get("contributors", []) if "creator" in c.get("roles", [])]
 
 
@@ -89,7 +90,7 @@ def author_list(descriptor: dict[str, Any]) -> str:
     """The creators as a reference list writes them: family name and initials."""
     return ", ".join(
         f"{p.get('familyName', p.get('title', ''))} {_initials(p.get('givenName', ''))}".strip()
-        for p in _people(descriptor)
+        for p in creators(descriptor)
     )
 
 
@@ -184,7 +185,7 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
 
     def person_lines(indent: str) -> list[str]:
         out = []
-        for person in _people(descriptor):
+        for person in creators(descriptor):
             family = person.get("familyName", person.get("title", ""))
             out.append(f"{indent}- family-names: {_quoted(family)}")
             if person.get("givenName"):
