@@ -94,3 +94,14 @@ def test_progress_shows_steps_on_a_terminal_only_after_a_moment() -> None:
     piped = io.StringIO()
     Progress(piped, delay=0.0).step("reading")  # not a terminal
     assert patient.getvalue() == quiet.getvalue() == piped.getvalue() == ""
+
+
+def test_a_long_step_is_shown_while_it_runs() -> None:
+    import time
+
+    terminal = FakeTerminal()
+    progress = Progress(terminal, delay=0.05)
+    progress.step("reading a large file")
+    time.sleep(0.3)  # the step is still running when the delay passes
+    assert "reading a large file" in terminal.getvalue()
+    progress.done()

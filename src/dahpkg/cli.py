@@ -286,8 +286,13 @@ def supplement(path: Path | None, output: Path | None, force: bool) -> None:
       dahpkg export supplement --output supplement.zip
     """
     from dahpkg.export import export_supplement
+    from dahpkg.progress import Progress
 
-    bundle = export_supplement(path, output, force=force)
+    progress = Progress()
+    try:
+        bundle = export_supplement(path, output, force=force, progress=progress.step)
+    finally:
+        progress.done()
     for name, size in bundle.files.items():
         click.echo(f"{size:>9,}  {name}")
     click.echo(f"{bundle.path}: {len(bundle.files)} files, sha256 {bundle.sha256}")

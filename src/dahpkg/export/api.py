@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from dahpkg import _atomic
 from dahpkg.errors import DataError, InputError
 from dahpkg.package import DESCRIPTOR, locate
+from dahpkg.progress import silent
 from dahpkg.schema import read_json
 
 if TYPE_CHECKING:
@@ -133,7 +135,8 @@ class Bundle:
 
 
 def export_supplement(path: str | Path | None = None, output: str | Path | None = None, *,
-                      force: bool = False) -> Bundle:  # fmt: skip
+                      force: bool = False,
+                      progress: Callable[[str], None] = silent) -> Bundle:  # fmt: skip
     """Validate the package at ``path`` and write the journal's supplementary zip.
 
     The zip is deterministic: the same package gives the same bytes (fixed dates, sorted
@@ -142,13 +145,14 @@ def export_supplement(path: str | Path | None = None, output: str | Path | None 
     from dahpkg.export.bundle import contents
     from dahpkg.export.formats import zip_entries
 
+    progress("validating the package")
     prepared = prepare(path)
     if prepared.source.descriptor is None:
         raise InputError(
             "the supplementary bundle needs a data package (datapackage.json) for its "
             "metadata; export single files from a loose CSV or XLSX instead"
         )
-    files = contents(prepared)
+    files = contents(prepared, progress)
     name = str(prepared.descriptor.get("name") or "episodes")
     version = str(prepared.descriptor.get("version") or "0")
     top = f"{name}-{version}"

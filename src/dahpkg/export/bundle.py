@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.export.api import Prepared, bundle_descriptor, package_dir, render_file
+from dahpkg.progress import silent
 
 if TYPE_CHECKING:
     from dahpkg.metadata import Facts
@@ -36,7 +38,8 @@ DESCRIPTIONS = {
 }
 
 
-def contents(prepared: Prepared) -> dict[str, bytes]:
+def contents(prepared: Prepared,
+             progress: Callable[[str], None] = silent) -> dict[str, bytes]:  # fmt: skip
     """Every file of the bundle, by its path inside the bundle."""
     descriptor = bundle_descriptor(prepared)
     root = package_dir(prepared)
@@ -54,6 +57,7 @@ def contents(prepared: Prepared) -> dict[str, bytes]:
     files["codebook.md"] = render_file("codebook", prepared, suffix=".md")
     files["codebook.html"] = render_file("codebook", prepared, suffix=".html")
     for kind in ("xlsx", "sav", "dta", "parquet"):
+        progress(f"writing episodes.{kind}")
         files[f"episodes.{kind}"] = render_file(kind, prepared)
     files["LICENSE"] = licence_text(prepared).encode()
     metadata_names = [*METADATA, "README.md", MANIFEST]
