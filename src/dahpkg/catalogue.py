@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from dahpkg.rules import RULES
@@ -29,8 +30,7 @@ def render_rules(fmt: str = "text") -> str:
     if fmt == "markdown":
         lines = ["| id | kind | severity | description | basis |", "|---|---|---|---|---|"]
         lines += [
-            f"| `{r.id}` | {r.kind} | {r.severity} | {_md(r.description)} | {_md(r.basis)} |"
-            for r in RULES
+            markdown_row([f"`{r.id}`", r.kind, r.severity, r.description, r.basis]) for r in RULES
         ]
         return "\n".join(lines) + "\n"
     width = max(len(r.id) for r in RULES)
@@ -42,8 +42,13 @@ def render_rules(fmt: str = "text") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+def markdown_row(cells: Iterable[str]) -> str:
+    """One row of a Markdown table, with the cells' pipes escaped and line breaks flattened.
+
+    >>> markdown_row(["a|b", "c"])
+    '| a\\\\|b | c |'
+    """
+    return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
 
 def render_dictionary(schema: TableSchema | None = None) -> str:
@@ -75,7 +80,14 @@ def render_dictionary(schema: TableSchema | None = None) -> str:
             allowed = ""
         required = "yes" if item.required else f"no (empty = {schema.missing_label})"
         lines.append(
-            f"| `{item.name}` | {item.type} | {required} | {_md(allowed)} | "
-            f"**{_md(item.label)}**: {_md(item.description)} |"
+            markdown_row(
+                [
+                    f"`{item.name}`",
+                    item.type,
+                    required,
+                    allowed,
+                    f"**{item.label}**: {item.description}",
+                ]
+            )
         )
     return "\n".join(lines) + "\n"

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from dahpkg.schema import is_missing
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -65,7 +67,7 @@ class Cohort:
         if rows.empty:
             raise Undecidable(f"patient {patient}, episode {episode} is not in the data")
         row = rows.iloc[0]
-        empty = [c for c in columns if _isna(row[c])]
+        empty = [c for c in columns if is_missing(row[c])]
         if empty:
             raise Undecidable(
                 f"patient {patient}, episode {episode}: {', '.join(empty)} not recorded"
@@ -82,12 +84,6 @@ class Cohort:
     def not_recorded(self, columns: tuple[str, ...]) -> int:
         """How many cells of ``columns`` are empty across all episodes."""
         return int(self.episodes[list(columns)].isna().to_numpy().sum()) if columns else 0
-
-
-def _isna(value: Any) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
 
 
 def count(mask: pd.Series) -> int:

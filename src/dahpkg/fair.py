@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dahpkg.metadata import DOI, LICENCE_URLS
+from dahpkg.metadata import DOI, LICENCE_URLS, Facts, unknown_facts
 
 OPEN_FORMATS = {".csv": "CSV", ".tsv": "TSV", ".json": "JSON", ".parquet": "Parquet"}
 KNOWN_VOCABULARIES = {
@@ -79,11 +79,7 @@ def assess(path: str | Path | None = None) -> Assessment:
     dataset = json.loads(meta["schema-org.jsonld"])
     crate = json.loads(meta["ro-crate-metadata.json"])
     deposit = json.loads(meta["zenodo.json"])["metadata"]
-    from dahpkg.metadata import Facts
-
     facts = Facts.read(prepared.source.descriptor.parent if prepared.source.descriptor else None)
-    from dahpkg.metadata import unknown_facts
-
     checks = [
         _identifier(facts.dataset_doi, "FsF-F1-01D", "F1", "Data are assigned a globally unique "
                     "identifier"),

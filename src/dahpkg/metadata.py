@@ -19,6 +19,7 @@ from typing import Any
 from dahpkg.errors import InputError
 from dahpkg.export.api import Prepared, prepare, write_new
 from dahpkg.export.bundle import creators as _people
+from dahpkg.export.bundle import package_licence
 
 FACTS_FILE = "publication.toml"
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -104,9 +105,9 @@ class Metadata:
 
 def _licence(prepared: Prepared, facts: Facts) -> tuple[str, str]:
     """(SPDX id, URL) of the licence: the authors' choice, else the package's proposal."""
-    licences = prepared.descriptor.get("licenses") or [{}]
-    name = facts.licence or str(licences[0].get("name", ""))
-    return name, LICENCE_URLS.get(name, str(licences[0].get("path", "")))
+    proposed = package_licence(prepared.descriptor)
+    name = facts.licence or str(proposed.get("name", ""))
+    return name, LICENCE_URLS.get(name, str(proposed.get("path", "")))
 
 
 def _letter(prepared: Prepared) -> str:

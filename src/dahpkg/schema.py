@@ -254,6 +254,17 @@ def check_profile(descriptor: Mapping[str, Any], profile: str, where: str) -> No
         raise InputError(f"{where} does not follow the {profile} v2 profile at {place}: {reason}")
 
 
+def is_missing(value: Any) -> bool:
+    """True for a cell that holds no value (None, NaN, pandas' NA or NaT).
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0)
+    (True, True, False)
+    """
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
 def _missing_values(value: Any) -> dict[str, str]:
     result: dict[str, str] = {}
     for item in value:

@@ -284,8 +284,7 @@ def render_text(summary: Summary) -> str:
 
 
 def render_markdown(summary: Summary) -> str:
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    from dahpkg.catalogue import markdown_row as line
 
     header = _header(summary)
     out = [line(header), line(["---"] * len(header))]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from dahpkg.schema import is_missing
 
 # Printed symbols of the yes/no columns. "-" appears only under haemoglobin drop.
 YES, NO, NOT_RECORDED = "✓", "X", "-"
@@ -196,14 +197,8 @@ def printed_rows(
     return rows
 
 
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    return value is None or bool(pd.isna(value))
-
-
 def _text(value: Any) -> str:
-    return NOT_RECORDED if _missing(value) else str(value)
+    return NOT_RECORDED if is_missing(value) else str(value)
 
 
 def _diagnosis(diagnosis: Any, aps: Any) -> str:
@@ -226,7 +221,7 @@ def _terms(record: dict[str, Any], printed: tuple[tuple[str, str], ...], separat
 
 def _flag(value: Any) -> bool | None:
     """A nullable boolean cell as True, False or None when not recorded."""
-    return None if _missing(value) else bool(value)
+    return None if is_missing(value) else bool(value)
 
 
 def _symbol(value: Any) -> str:
@@ -235,7 +230,7 @@ def _symbol(value: Any) -> str:
 
 
 def _number(value: Any) -> str:
-    return NOT_RECORDED if _missing(value) else str(int(value))
+    return NOT_RECORDED if is_missing(value) else str(int(value))
 
 
 @dataclass(frozen=True)
@@ -286,8 +281,7 @@ def render_tsv(rows: list[list[str]]) -> str:
 
 
 def render_markdown(rows: list[list[str]]) -> str:
-    def line(cells: Iterable[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    from dahpkg.catalogue import markdown_row as line
 
     lines = [f"**{CAPTION}**", "", line(PRINTED_COLUMNS), line("---" for _ in PRINTED_COLUMNS)]
     lines += [line(r) for r in rows]

@@ -20,7 +20,7 @@ from dahpkg.progress import silent
 from dahpkg.reader import Table, read
 from dahpkg.report import DEFAULT_MAX_EXAMPLES, Finding, Report, RuleResult
 from dahpkg.rules import CLINICAL, Rule, rule
-from dahpkg.schema import Field, TableSchema
+from dahpkg.schema import Field, TableSchema, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,7 +105,7 @@ class _Run:
         frame = self.table.frame
         if name in frame.columns:
             value: Any = frame.at[index, name]
-            if not _isna(value):
+            if not is_missing(value):
                 return int(value)
         if name in self.table.text:
             return str(self.table.text[name].iat[index]) or None
@@ -121,7 +121,7 @@ class _Run:
                 return text
             return item.missing_values.get(text) or self.schema.missing_label
         value: Any = self.table.frame.at[index, name]
-        if _isna(value):
+        if is_missing(value):
             return self.schema.missing_label
         if item.type == "boolean":
             return "true" if value else "false"
@@ -132,7 +132,7 @@ class _Run:
         import numpy as np
 
         value = self.table.frame.at[index, name]
-        if _isna(value):
+        if is_missing(value):
             return self.schema.missing_label
         if isinstance(value, bool | np.bool_):
             return "yes" if value else "no"
@@ -348,12 +348,6 @@ class _Run:
         values["column_label"] = self.schema.field(column).label
         values["value"] = self.display(index, column)
         return rule_.message.format(**values)
-
-
-def _isna(value: Any) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
 
 
 def _type_message(item: Field, written: str) -> str:

@@ -78,7 +78,8 @@ def creators(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in descriptor.get("contributors", []) if "creator" in c.get("roles", [])]
 
 
-def _licence(descriptor: dict[str, Any]) -> dict[str, Any]:
+def package_licence(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """The first licence of the package (name, path, title), as it proposes it."""
     licences = descriptor.get("licenses") or [{}]
     return dict(licences[0])
 
@@ -116,7 +117,7 @@ def data_availability(prepared: Prepared) -> str:
     from dahpkg.metadata import Facts
 
     facts = Facts.read(package_dir(prepared))
-    name = facts.licence or _licence(prepared.descriptor).get("name", "")
+    name = facts.licence or package_licence(prepared.descriptor).get("name", "")
     licence = (f"released under {name}" if facts.licence
                else f"to be released under {name}, the licence proposed to the authors"
                if name else "under a licence still to be chosen")  # fmt: skip
@@ -137,7 +138,7 @@ def descriptor_resources(prepared: Prepared) -> list[dict[str, Any]]:
 
 def readme(prepared: Prepared, names: list[str]) -> str:
     descriptor = prepared.descriptor
-    licence = _licence(descriptor)
+    licence = package_licence(descriptor)
     described = {**DESCRIPTIONS}
     for resource in descriptor.get("resources", []):
         if isinstance(resource.get("path"), str):
@@ -176,7 +177,7 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
 
     facts = facts or Facts()
     descriptor = prepared.descriptor
-    licence = facts.licence or _licence(descriptor).get("name", "")
+    licence = facts.licence or package_licence(descriptor).get("name", "")
     lines = [
         "cff-version: 1.2.0",
         'message: "If you use these data, please cite the letter and the data set as below."',
@@ -226,7 +227,7 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
 
 
 def licence_text(prepared: Prepared) -> str:
-    licence = _licence(prepared.descriptor)
+    licence = package_licence(prepared.descriptor)
     name = str(licence.get("name", ""))
     title = licence.get("title") or name or "the licence named in datapackage.json"
     terms = {

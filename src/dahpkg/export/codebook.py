@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from dahpkg.catalogue import markdown_row
 from dahpkg.rules import RULES
 from dahpkg.schema import Field, TableSchema
 
@@ -79,9 +80,7 @@ def rule_rows() -> list[list[str]]:
 
 
 def _md_table(rows: list[list[str]]) -> list[str]:
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
-
+    line = markdown_row
     return [line(rows[0]), line(["---"] * len(rows[0])), *(line(r) for r in rows[1:])]
 
 

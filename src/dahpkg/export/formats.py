@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.schema import is_missing
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -54,7 +56,7 @@ def to_csv(frame: pd.DataFrame, schema: TableSchema) -> bytes:
 
 
 def _csv_cell(value: Any, is_text: bool) -> str:
-    if _missing(value):
+    if is_missing(value):
         return ""
     if _is_bool(value):
         return "true" if value else "false"
@@ -65,12 +67,6 @@ def _is_bool(value: Any) -> bool:
     import numpy as np
 
     return isinstance(value, bool | np.bool_)
-
-
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    return value is None or bool(pd.isna(value))
 
 
 def to_xlsx(frame: pd.DataFrame, schema: TableSchema, codebook: list[list[str]],
@@ -117,7 +113,7 @@ def to_xlsx(frame: pd.DataFrame, schema: TableSchema, codebook: list[list[str]],
 
 
 def _xlsx_cell(value: Any) -> Any:
-    if _missing(value):
+    if is_missing(value):
         return None
     if _is_bool(value):
         return "Yes" if value else "No"
