@@ -18,7 +18,7 @@ import dahpkg
 from dahpkg.cli import main
 from dahpkg.export.formats import neutralise
 
-from conftest import EPISODES_CSV, REPO, row_of
+from conftest import ACCEPT, CONSENT, EPISODES_CSV, REPO, row_of
 
 TOP = "im-dah-case-series-0.1.0"
 BUNDLE = {
@@ -27,6 +27,7 @@ BUNDLE = {
     "codebook.md", "data/episodes.csv", "data/inferences.csv", "data/raw/table1.tsv",
     "datapackage.json", "episodes.dta", "episodes.parquet", "episodes.sav", "episodes.xlsx",
     "schema/episodes.schema.json", "schema/inferences.schema.json", "schema/table1.schema.json",
+    "disclosure-risk.txt",
 }  # fmt: skip
 SCHEMA = json.loads((REPO / "schema" / "episodes.schema.json").read_text())
 FIELDS = {f["name"]: f for f in SCHEMA["fields"]}
@@ -40,9 +41,9 @@ def run(*args: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("bundle") / "supplement.zip"
-    code, out, err = run("export", "supplement", "--output", str(target))
+    code, out, err = run("export", "supplement", *ACCEPT, "--output", str(target))
     assert code == 0, err
-    assert f"{target}: 22 files, sha256 " in out
+    assert f"{target}: 23 files, sha256 " in out
     folder = target.parent / "unzipped"
     zipfile.ZipFile(target).extractall(folder)
     return folder / TOP
@@ -60,8 +61,8 @@ def test_bundle_holds_every_file_and_checksums(bundle: Path) -> None:
 
 def test_two_exports_are_byte_identical(tmp_path: Path) -> None:
     first, second = tmp_path / "a.zip", tmp_path / "b.zip"
-    assert run("export", "supplement", "--output", str(first))[0] == 0
-    assert run("export", "supplement", "--output", str(second))[0] == 0
+    assert run("export", "supplement", *ACCEPT, "--output", str(first))[0] == 0
+    assert run("export", "supplement", *ACCEPT, "--output", str(second))[0] == 0
     assert first.read_bytes() == second.read_bytes()
     archive = zipfile.ZipFile(first)
     names = archive.namelist()
@@ -174,7 +175,7 @@ def test_codebook_describes_every_variable_and_rule(bundle: Path) -> None:
 def test_invalid_package_is_not_exported(broken, tmp_path: Path) -> None:
     path = broken(lambda h, rows: row_of(rows, 2, 1).update(ivig="true"))
     target = tmp_path / "s.zip"
-    code, _, err = run("export", "supplement", str(path), "--output", str(target))
+    code, _, err = run("export", "supplement", *ACCEPT, str(path), "--output", str(target))
     assert code == 1
     assert "only a package that validates can be exported" in err
     assert "ivig-sle-aps: 1 failure(s)" in err
@@ -184,27 +185,30 @@ def test_invalid_package_is_not_exported(broken, tmp_path: Path) -> None:
 def test_existing_output_needs_force(tmp_path: Path) -> None:
     target = tmp_path / "episodes.sav"
     target.write_text("keep me")
-    code, _, err = run("export", "sav", "--output", str(target))
+    code, _, err = run("export", "sav", *ACCEPT, "--output", str(target))
     assert code == 2 and "exists; add --force" in err
     assert target.read_text() == "keep me"
-    assert run("export", "sav", "--output", str(target), "--force")[0] == 0
+    assert run("export", "sav", *ACCEPT, "--output", str(target), "--force")[0] == 0
     assert target.read_bytes().startswith(b"$FL2")
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "sav", "dta", "parquet", "codebook"])
 def test_single_file_exports(tmp_path: Path, kind: str) -> None:
     target = tmp_path / ("codebook.html" if kind == "codebook" else f"episodes.{kind}")
-    code, out, err = run("export", kind, "--output", str(target))
+    code, out, err = run("export", kind, *ACCEPT, "--output", str(target))
     assert code == 0, err
     assert f"{target}: " in out and target.stat().st_size > 500
     assert not [p for p in tmp_path.iterdir() if p != target]  # no temporary file left
 
 
 def test_supplement_needs_a_package(tmp_path: Path) -> None:
-    code, _, err = run("export", "supplement", str(EPISODES_CSV), "--output",
+    code, _, err = run("export", "supplement", *ACCEPT, str(EPISODES_CSV), "--output",
                        str(tmp_path / "s.zip"))  # fmt: skip
     assert code == 2 and "needs a data package" in err
-    assert run("export", "csv", str(EPISODES_CSV), "--output", str(tmp_path / "e.csv"))[0] == 0
+    assert (
+        run("export", "csv", *ACCEPT, str(EPISODES_CSV), "--output", str(tmp_path / "e.csv"))[0]
+        == 0
+    )
 
 
 def test_formulas_are_neutralised(package: Path, tmp_path: Path) -> None:
@@ -222,11 +226,13 @@ def test_formulas_are_neutralised(package: Path, tmp_path: Path) -> None:
     csv_path.write_text("\n".join(lines) + "\n")
     assert dahpkg.validate(package).valid
 
-    assert run("export", "csv", str(package), "--output", str(tmp_path / "e.csv"))[0] == 0
+    assert run("export", "csv", *ACCEPT, str(package), "--output", str(tmp_path / "e.csv"))[0] == 0
     written = pd.read_csv(tmp_path / "e.csv", dtype=str, keep_default_na=False)["note"]
     assert list(written[:5]) == ['\'=HYPERLINK("x")', "'+1", "'-2", "'@SUM(A1)", "plain"]
 
-    assert run("export", "xlsx", str(package), "--output", str(tmp_path / "e.xlsx"))[0] == 0
+    assert (
+        run("export", "xlsx", *ACCEPT, str(package), "--output", str(tmp_path / "e.xlsx"))[0] == 0
+    )
     sheet = openpyxl.load_workbook(tmp_path / "e.xlsx")["data"]
     column = [c.value for c in next(sheet.iter_cols(min_col=32, max_col=32))]
     assert column[1:6] == ['\'=HYPERLINK("x")', "'+1", "'-2", "'@SUM(A1)", "plain"]
@@ -236,7 +242,7 @@ def test_formulas_are_neutralised(package: Path, tmp_path: Path) -> None:
 def test_python_api(tmp_path: Path) -> None:
     from dahpkg.export import export_supplement
 
-    bundle = export_supplement(output=tmp_path / "s.zip")
+    bundle = export_supplement(output=tmp_path / "s.zip", risk_accepted=CONSENT)
     assert set(bundle.files) == BUNDLE
     assert bundle.sha256 == hashlib.sha256((tmp_path / "s.zip").read_bytes()).hexdigest()
     with zipfile.ZipFile(io.BytesIO((tmp_path / "s.zip").read_bytes())) as archive:

@@ -16,7 +16,7 @@ from dahpkg.cli import main
 from dahpkg.export.api import prepare
 from dahpkg.metadata import FILES, Facts, build, orcid_checksum_ok
 
-from conftest import REPO
+from conftest import ACCEPT, CONSENT, REPO
 
 SCHEMAS = Path(__file__).parent / "schemas"
 FACTS = """
@@ -39,17 +39,19 @@ def run(*args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def shipped() -> dict[str, bytes]:
-    return build(prepare(None), {"data/episodes.csv": 2183, "episodes.sav": 7488}).files
+    return build(
+        prepare(None, risk_accepted=CONSENT), {"data/episodes.csv": 2183, "episodes.sav": 7488}
+    ).files
 
 
 @pytest.fixture
 def with_facts(package: Path) -> dict[str, bytes]:
     (package / "publication.toml").write_text(FACTS)
-    return build(prepare(package), {"data/episodes.csv": 2183}).files
+    return build(prepare(package, risk_accepted=CONSENT), {"data/episodes.csv": 2183}).files
 
 
 def test_every_format_is_written(tmp_path: Path) -> None:
-    code, out, err = run("export", "metadata", "--output", str(tmp_path / "meta"))
+    code, out, err = run("export", "metadata", *ACCEPT, "--output", str(tmp_path / "meta"))
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "meta").iterdir()) == sorted(FILES)
     assert "unknown, left out: the data set's DOI" in out
@@ -202,7 +204,7 @@ def test_nothing_is_invented(shipped) -> None:
 def test_bad_facts_are_input_errors(package: Path, tmp_path: Path, line: str,
                                     message: str) -> None:  # fmt: skip
     (package / "publication.toml").write_text(line + "\n")
-    code, _, err = run("export", "metadata", str(package), "--output", str(tmp_path / "m"))
+    code, _, err = run("export", "metadata", *ACCEPT, str(package), "--output", str(tmp_path / "m"))
     assert code == 2 and message in err
 
 

@@ -5,7 +5,8 @@
 True
 
 Public API, one function per command: :func:`load`, :func:`validate`, :func:`build`,
-:func:`table1`, :func:`reproduce`, :func:`summarise`; :func:`pandera_schema`, the rule
+:func:`table1`, :func:`reproduce`, :func:`summarise`, :func:`fair`,
+:func:`disclosure_risk`; :func:`pandera_schema`, the rule
 catalogue :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Heavy libraries
 (pandas, pandera) are imported on first use, so importing dahpkg stays fast.
 """
@@ -21,6 +22,7 @@ __all__ = [
     "Report",
     "__version__",
     "build",
+    "disclosure_risk",
     "fair",
     "load",
     "pandera_schema",
@@ -38,6 +40,7 @@ _LAZY = {
     "RULES": ("dahpkg.rules", "RULES"),
     "reproduce": ("dahpkg.claims", "reproduce"),
     "fair": ("dahpkg.fair", "assess"),
+    "disclosure_risk": ("dahpkg.privacy", "check"),
     "summarise": ("dahpkg.summary", "summarise"),
     "table1": ("dahpkg.tablei", "render"),
     "Report": ("dahpkg.report", "Report"),
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from dahpkg.claims import reproduce
     from dahpkg.fair import assess as fair
     from dahpkg.package import load
+    from dahpkg.privacy import check as disclosure_risk
     from dahpkg.report import Report
     from dahpkg.rules import RULES, pandera_schema
     from dahpkg.summary import summarise

@@ -57,8 +57,8 @@ def render_dictionary(schema: TableSchema | None = None) -> str:
 
     schema = schema or shipped_schema()
     lines = [
-        "| column | type | required | allowed values | title: description |",
-        "|---|---|---|---|---|",
+        "| column | type | required | allowed values | disclosure role | title: description |",
+        "|---|---|---|---|---|---|",
     ]
     for item in schema.fields:
         if item.allowed:
@@ -86,6 +86,7 @@ def render_dictionary(schema: TableSchema | None = None) -> str:
                     item.type,
                     required,
                     allowed,
+                    item.privacy or "",
                     f"**{item.label}**: {item.description}",
                 ]
             )

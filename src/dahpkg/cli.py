@@ -77,6 +77,23 @@ def format_option(choices: list[str], default: str, help: str) -> Callable[[F], 
     )
 
 
+def release_options(func: F) -> F:
+    """``--risk-accepted`` and ``--generalise``, shared by every command that releases data."""
+    func = click.option(
+        "--generalise",
+        metavar="ages=<N>y",
+        help="Release the ages in bands of N years (the band's first year), every age above "
+        "89 as 90; ages=90+ top-codes only. See `dahpkg privacy`.",
+    )(func)
+    return click.option(
+        "--risk-accepted",
+        metavar="REASON",
+        help="Release although the patients can be re-identified (k below the threshold), "
+        "for this reason (consent, data already published); recorded in the bundle README "
+        "and the deposit notes. Direct identifiers are never released.",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dahpkg")
 def main() -> None:
@@ -274,23 +291,29 @@ def export() -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @output_option("zip (default: NAME-VERSION-supplement.zip here)")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
+@release_options
 @_user_errors
-def supplement(path: Path | None, output: Path | None, force: bool) -> None:
+def supplement(path: Path | None, output: Path | None, force: bool, risk_accepted: str | None,
+               generalise: str | None) -> None:  # fmt: skip
     """The supplementary zip: data, package, codebook, XLSX, SAV, DTA, Parquet, README,
-    CITATION.cff, LICENSE and checksums. Deterministic: the same package gives the same bytes.
+    CITATION.cff, LICENSE, the disclosure-risk assessment and checksums. Deterministic: the
+    same package gives the same bytes.
 
-    Only a package that validates is exported (exit 1 with the validation summary otherwise).
+    Only a package that validates and passes the disclosure-risk check is exported (exit 1
+    with the reason otherwise; see `dahpkg privacy`).
 
     \b
     Example:
-      dahpkg export supplement --output supplement.zip
+      dahpkg export supplement --output supplement.zip \\
+        --risk-accepted "consent obtained; the same data are printed in Table I of the letter"
     """
     from dahpkg.export import export_supplement
     from dahpkg.progress import Progress
 
     progress = Progress()
     try:
-        bundle = export_supplement(path, output, force=force, progress=progress.step)
+        bundle = export_supplement(path, output, force=force, risk_accepted=risk_accepted,
+                                   generalise=generalise, progress=progress.step)  # fmt: skip
     finally:
         progress.done()
     for name, size in bundle.files.items():
@@ -309,8 +332,10 @@ def supplement(path: Path | None, output: Path | None, force: bool) -> None:
     help="The folder to write into.",
 )
 @click.option("--force", is_flag=True, help="Replace existing files.")
+@release_options
 @_user_errors
-def metadata(path: Path | None, output: Path, force: bool) -> None:
+def metadata(path: Path | None, output: Path, force: bool, risk_accepted: str | None,
+             generalise: str | None) -> None:  # fmt: skip
     """FAIR metadata derived from the package: DataCite (JSON and XML), schema.org JSON-LD,
     CITATION.cff, RO-Crate and the Zenodo deposit metadata.
 
@@ -318,27 +343,37 @@ def metadata(path: Path | None, output: Path, force: bool) -> None:
     community) come from publication.toml beside datapackage.json; those still empty are listed
     and left out, never invented.
 
+    The Zenodo metadata carry the disclosure-risk assessment in their notes, so the package
+    passes the same check as the data (see `dahpkg privacy`).
+
     \b
     Example:
-      dahpkg export metadata --output metadata/
+      dahpkg export metadata --output metadata/ --risk-accepted "consent obtained"
     """
     from dahpkg.metadata import export_metadata
 
-    result = export_metadata(path, output, force=force)
+    result = export_metadata(path, output, force=force, risk_accepted=risk_accepted,
+                             generalise=generalise)  # fmt: skip
     for name, data in result.files.items():
         click.echo(f"{len(data):>9,}  {output / name}")
     for fact in result.unknown:
         click.echo(f"unknown, left out: {fact}")
 
 
+def _example_output(kind: str) -> str:
+    return "codebook.html" if kind == "codebook" else f"episodes.{kind}"
+
+
 def _single_file_command(kind: str, what: str) -> None:
     @export.command(name=kind, help=f"""{what}
 
-    Only a package that validates is exported (exit 1 with the validation summary otherwise).
+    Only a package that validates and passes the disclosure-risk check is exported (exit 1
+    with the reason otherwise; see `dahpkg privacy`).
 
     \b
     Example:
-      dahpkg export {kind} --output {"codebook.html" if kind == "codebook" else "episodes." + kind}
+      dahpkg export {kind} --output {_example_output(kind)} \\
+        --generalise ages=10y --risk-accepted "consent obtained"
     """)  # fmt: skip
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option(
@@ -349,11 +384,14 @@ def _single_file_command(kind: str, what: str) -> None:
         help="The file to write.",
     )
     @click.option("--force", is_flag=True, help="Replace an existing output file.")
+    @release_options
     @_user_errors
-    def command(path: Path | None, output: Path, force: bool) -> None:
+    def command(path: Path | None, output: Path, force: bool, risk_accepted: str | None,
+                generalise: str | None) -> None:  # fmt: skip
         from dahpkg.export import export_file
 
-        written = export_file(kind, path, output, force=force)
+        written = export_file(kind, path, output, force=force, risk_accepted=risk_accepted,
+                              generalise=generalise)  # fmt: skip
         click.echo(f"{written}: {written.stat().st_size:,} bytes")
 
 
@@ -390,6 +428,50 @@ def fair(path: Path | None, fmt: str, strict: bool) -> None:
     result = assess(path)
     click.echo((render_json if fmt == "json" else render_text)(result), nl=False)
     sys.exit(EXIT_INVALID if strict and result.failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@format_option(["text", "json"], "text", "Report format.")
+@click.option(
+    "--generalise",
+    metavar="ages=<N>y",
+    help="Also assess the release with ages in bands of N years (and 90+).",
+)
+@click.option(
+    "--min-k",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="The smallest group of patients sharing every quasi-identifier that is "
+    "accepted without --risk-accepted.",
+)
+@output_option("report")
+@_user_errors
+def privacy(path: Path | None, fmt: str, generalise: str | None, min_k: int,
+            output: Path | None) -> None:  # fmt: skip
+    """Check the disclosure risk before anything leaves the machine.
+
+    Direct identifiers (names, e-mail addresses, phone numbers, full dates, record numbers,
+    addresses) in column names and cells of every table; k-anonymity, unique patients and
+    l-diversity per patient over the quasi-identifiers the schema declares; the HIPAA Safe
+    Harbor conditions; what drives the risk and what would lower it.
+
+    Exit 0 when an export would pass; 1 when it would be blocked (a direct identifier, or a
+    risk above the threshold that needs --risk-accepted); 2 when the input cannot be read.
+
+    \b
+    Examples:
+      dahpkg privacy
+      dahpkg privacy their_file.xlsx --generalise ages=10y
+    """
+    from dahpkg.privacy import check, render_json, render_text
+
+    report = check(path, generalise=generalise, min_k=min_k)
+    _write_output((render_json if fmt == "json" else render_text)(report), output)
+    if output is not None:
+        click.echo(f"{report.headline()}; report written to {output}")
+    sys.exit(EXIT_INVALID if report.blocks else EXIT_OK)
 
 
 @main.command()

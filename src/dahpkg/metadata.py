@@ -362,7 +362,24 @@ def zenodo(prepared: Prepared, facts: Facts) -> dict[str, Any]:
         ]
     if facts.zenodo_community:
         metadata["communities"] = [{"identifier": facts.zenodo_community}]
+    if prepared.privacy is not None:
+        metadata["notes"] = disclosure_note(prepared)
     return metadata
+
+
+def disclosure_note(prepared: Prepared) -> str:
+    """One paragraph on the disclosure risk of the release, and its acknowledgement."""
+    assert prepared.privacy is not None
+    report = prepared.privacy
+    r = report.released
+    text = (f"Disclosure risk, per patient, assessed by dahpkg: no direct identifier found; "
+            f"k-anonymity k = {r.k} over {', '.join(r.attributes)}; {r.unique} of "
+            f"{r.patients} patients unique.")  # fmt: skip
+    if report.generalisation is not None:
+        text += f" Generalised for release: {report.generalisation.describe()}."
+    if prepared.risk_accepted:
+        text += f" Released with the risk acknowledged by the authors: {prepared.risk_accepted}"
+    return text
 
 
 # --- all together ---------------------------------------------------------------------------
@@ -391,9 +408,11 @@ def build(prepared: Prepared, files: dict[str, int] | None = None) -> Metadata:
 
 
 def export_metadata(path: str | Path | None = None, output: str | Path = "metadata", *,
-                    force: bool = False) -> Metadata:  # fmt: skip
-    """Write every metadata format into the folder ``output`` (from a valid package)."""
-    prepared = prepare(path)
+                    force: bool = False, risk_accepted: str | None = None,
+                    generalise: str | None = None) -> Metadata:  # fmt: skip
+    """Write every metadata format into the folder ``output`` (from a valid package that
+    passes the disclosure-risk gate: see `dahpkg.export.api.prepare`)."""
+    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise)
     if prepared.source.descriptor is None:
         raise InputError("metadata need a data package (datapackage.json), not a loose file")
     result = build(prepared)

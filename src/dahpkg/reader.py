@@ -273,27 +273,9 @@ def _as_string(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _read_xlsx(path: Path, schema: TableSchema) -> Table:
     import numpy as np
-    import openpyxl
     import pyarrow as pa
 
-    try:
-        # data_only=False: a formula is read as its text ("=28+0") and reported, instead of a
-        # cached result that may be stale or absent.
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except OSError:
-        raise
-    # openpyxl signals a damaged workbook with many exception types (zip, XML, key errors).
-    except Exception as exc:
-        raise InputError(f"{path} is not a readable Excel workbook ({exc})") from None
-    try:
-        sheet = _data_sheet([str(n) for n in book.sheetnames])
-        grid = [
-            [_excel_cell_text(v) for v in row] for row in book[sheet].iter_rows(values_only=True)
-        ]
-    finally:
-        book.close()
-    while grid and not any(grid[-1]):  # formatted but empty rows at the end of a sheet
-        grid.pop()
+    sheet, grid = _xlsx_grid(path)
     where = f"{path}, sheet '{sheet}'"
     if not grid:
         raise InputError(f"{where} is empty: expected a header row and episodes")
@@ -456,3 +438,140 @@ def _text_dtype(arrow_type: pa.DataType) -> Any:
     import pandas as pd
 
     return pd.StringDtype()
+
+
+# --- every cell as text ---------------------------------------------------------------------
+
+BEYOND_HEADER = "(cells beyond the header)"
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Every cell of a file as written, unknown columns included, for a search of its text.
+
+    ``columns`` maps each column label to its cells (empty text for an empty cell); cells of a
+    row longer than the header are joined under `BEYOND_HEADER`. ``rows`` gives the row number
+    a person sees in the file (the header is row 1).
+    """
+
+    where: str
+    labels: tuple[str, ...]
+    columns: dict[str, pd.Series]
+    rows: np.ndarray
+
+
+def read_cells(path: Path, *, delimiter: str | None = None) -> Cells:
+    """Read every cell of a CSV, TSV or XLSX file as text; `InputError` if it cannot be read."""
+    import numpy as np
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(f"file not found: {path}")
+    try:
+        if path.suffix.lower() == ".xlsx":
+            sheet, grid = _xlsx_grid(path)
+            where = f"{path}, sheet '{sheet}'"
+            if not grid:
+                raise InputError(f"{where} is empty")
+            header, body = grid[0], grid[1:]
+            rows = np.arange(2, len(body) + 2)
+        else:
+            delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else None)
+            delimiter = delimiter or _detect_delimiter(path)
+            fast = _csv_columns(path, delimiter)
+            if fast is not None:
+                return fast
+            where, (header, body, rows) = str(path), _csv_grid(path, delimiter)
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    labels = _cell_labels(header)
+    width = len(labels)
+    columns = {
+        label: pd.Series([r[i] if i < len(r) else "" for r in body], dtype="str")
+        for i, label in enumerate(labels)
+    }
+    if any(len(r) > width for r in body):
+        columns[BEYOND_HEADER] = pd.Series([" ".join(r[width:]) for r in body], dtype="str")
+    return Cells(where, tuple(columns), columns, rows)
+
+
+def _cell_labels(header: list[str]) -> list[str]:
+    """Column labels, a blank one named by its position and a repeated one numbered."""
+    labels: list[str] = []
+    for n, text in enumerate(header, start=1):
+        label = text.strip() or f"(unnamed column {n})"
+        labels.append(label if label not in labels else f"{label} (column {n})")
+    return labels
+
+
+def _csv_columns(path: Path, delimiter: str) -> Cells | None:
+    """Every cell as text, parsed by pyarrow; None when a row's cell count differs from the
+    header's, which the slower reader then handles."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    labels = _cell_labels(_header(path, delimiter))
+    try:
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(skip_rows=1, column_names=labels,
+                                          block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in labels},
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )  # fmt: skip
+    except pa.ArrowInvalid as exc:
+        if "invalid UTF8" in str(exc):
+            raise InputError(f"{path} is not UTF-8 text") from None
+        return None
+    columns = {n: table.column(n).to_pandas().astype("str") for n in labels}
+    rows = np.arange(2, table.num_rows + 2)
+    return Cells(str(path), tuple(labels), columns, rows)
+
+
+def _csv_grid(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], np.ndarray]:
+    import numpy as np
+
+    csv.field_size_limit(1 << 30)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader, [])
+            body, rows = [], []
+            for record in reader:
+                if any(record):
+                    body.append(record)
+                    rows.append(reader.line_num)
+        except csv.Error as exc:
+            raise InputError(f"{path} is not a well-formed CSV file: {exc}") from None
+    if not header:
+        raise InputError(f"{path} is empty: expected a header row")
+    return header, body, np.array(rows, dtype=int)
+
+
+def _xlsx_grid(path: Path) -> tuple[str, list[list[str]]]:
+    """The data sheet of a workbook as rows of text, without trailing empty rows."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except OSError:
+        raise
+    # openpyxl signals a damaged workbook with many exception types (zip, XML, key errors).
+    except Exception as exc:
+        raise InputError(f"{path} is not a readable Excel workbook ({exc})") from None
+    try:
+        sheet = _data_sheet([str(n) for n in book.sheetnames])
+        grid = [
+            [_excel_cell_text(v) for v in row] for row in book[sheet].iter_rows(values_only=True)
+        ]
+    finally:
+        book.close()
+    while grid and not any(grid[-1]):  # formatted but empty rows at the end of a sheet
+        grid.pop()
+    return sheet, grid

@@ -25,6 +25,10 @@ DEFAULT_TRUE_VALUES = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE_VALUES = ("false", "False", "FALSE", "0")
 DEFAULT_MISSING_LABEL = "not recorded"
 SUPPORTED_TYPES = ("integer", "number", "boolean", "string")
+# A field's "privacy" property (a dahpkg extension of the Table Schema): a study number that
+# links to nobody outside the data; an attribute that, combined with others, can single a
+# patient out; the attribute a disclosure would reveal; or a direct identifier, never exported.
+PRIVACY_ROLES = ("pseudonym", "quasi-identifier", "sensitive", "direct-identifier")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Field:
     # Vocabulary codes of the variable, and of each category: {system, code, label, uri}.
     codes: tuple[Mapping[str, Any], ...] = ()
     category_codes: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    # Its part in a disclosure-risk assessment: one of PRIVACY_ROLES, or None.
+    privacy: str | None = None
 
     @property
     def label(self) -> str:
@@ -114,6 +120,7 @@ class Field:
             unit=item.get("unit"),
             codes=tuple(item.get("codes", ())),
             category_codes=category_codes,
+            privacy=item.get("privacy"),
         )
 
 
@@ -170,6 +177,13 @@ class TableSchema:
                     raise InputError(
                         f"{where}: field {item.name} has a minimum or maximum that is not a number"
                     )
+        roles = sorted({f"{f.name}: {f.privacy!r}" for f in fields
+                        if f.privacy is not None and f.privacy not in PRIVACY_ROLES})  # fmt: skip
+        if roles:
+            raise InputError(
+                f"{where}: unknown privacy role ({'; '.join(roles)}); "
+                f"use one of {', '.join(PRIVACY_ROLES)}"
+            )
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise InputError(f"{where} declares a field twice: {', '.join(duplicated)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,32 +20,56 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dahpkg.package import Source
+    from dahpkg.privacy import Generalisation, PrivacyReport
     from dahpkg.report import Report
 
 FORMATS = ("csv", "xlsx", "sav", "dta", "parquet", "codebook")
 # Resources of a dahpkg package that travel with the episodes: their schemas are dahpkg's own.
 BUNDLED_RESOURCES = ("episodes", "inferences", "table1")
+# Resources that reproduce the source as printed: a generalised release cannot carry them.
+VERBATIM_RESOURCES = ("table1",)
 # Zip entries need a date; a loose file has no creation date of its own.
 LOOSE_FILE_DATE = datetime(1980, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A validated package, its typed episodes and its metadata."""
+    """A validated package that passed the disclosure-risk gate: its typed episodes (as
+    released, generalised if asked), its metadata and its privacy report."""
 
     source: Source
     report: Report
     episodes: pd.DataFrame
     descriptor: dict[str, Any]
     created: datetime
+    privacy: PrivacyReport | None = None
+    risk_accepted: str | None = None
+
+    @property
+    def generalisation(self) -> Generalisation | None:
+        return self.privacy.generalisation if self.privacy else None
 
     @property
     def title(self) -> str:
         return str(self.descriptor.get("title") or self.source.table.stem)
 
 
-def prepare(path: str | Path | None) -> Prepared:
-    """Validate and load; `DataError` with the validation summary if the data are invalid."""
+def prepare(
+    path: str | Path | None,
+    *,
+    risk_accepted: str | None = None,
+    generalise: str | Generalisation | None = None,
+    gate: bool = True,
+) -> Prepared:
+    """Validate, check the disclosure risk and load.
+
+    `DataError` with the validation summary if the data are invalid; `DataError` if a direct
+    identifier is found, or if the risk of re-identification is above the threshold and
+    ``risk_accepted`` does not say why it may be released anyway. ``generalise``
+    (``"ages=10y"``) releases the ages in bands. ``gate=False`` skips the refusal (not the
+    check) for work that sends nothing anywhere, such as the FAIR self-assessment.
+    """
+    from dahpkg import privacy
     from dahpkg.package import load
     from dahpkg.validation import validate
 
@@ -63,10 +87,20 @@ def prepare(path: str | Path | None) -> Prepared:
             + f"\nRun `dahpkg validate {path or ''}`".rstrip()
             + " for every finding."
         )
+    risk = privacy.check(path, generalise=generalise)
+    if gate:
+        privacy.gate(risk, risk_accepted)
     descriptor = (
         read_json(source.descriptor, what="data package descriptor") if source.descriptor else {}
     )
-    return Prepared(source, report, load(path), descriptor, _created(descriptor))
+    episodes = load(path)
+    if risk.generalisation is not None:
+        episodes = privacy.generalise_frame(episodes, source.schema, risk.generalisation)
+        source = replace(
+            source, schema=privacy.generalise_schema(source.schema, risk.generalisation)
+        )
+    accepted = (risk_accepted or "").strip() or None
+    return Prepared(source, report, episodes, descriptor, _created(descriptor), risk, accepted)
 
 
 def _created(descriptor: dict[str, Any]) -> datetime:
@@ -116,11 +150,13 @@ def write_new(output: Path, data: bytes, *, force: bool) -> None:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def export_file(kind: str, path: str | Path | None, output: str | Path, *,
-                force: bool = False) -> Path:  # fmt: skip
-    """Validate the package at ``path`` and write one export to ``output``."""
+def export_file(kind: str, path: str | Path | None, output: str | Path, *, force: bool = False,
+                risk_accepted: str | None = None,
+                generalise: str | Generalisation | None = None) -> Path:  # fmt: skip
+    """Validate the package at ``path``, check its disclosure risk (see `prepare`) and write
+    one export to ``output``."""
     output = Path(output)
-    prepared = prepare(path)
+    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise)
     write_new(output, render_file(kind, prepared, suffix=output.suffix), force=force)
     return output
 
@@ -135,9 +171,11 @@ class Bundle:
 
 
 def export_supplement(path: str | Path | None = None, output: str | Path | None = None, *,
-                      force: bool = False,
+                      force: bool = False, risk_accepted: str | None = None,
+                      generalise: str | Generalisation | None = None,
                       progress: Callable[[str], None] = silent) -> Bundle:  # fmt: skip
-    """Validate the package at ``path`` and write the journal's supplementary zip.
+    """Validate the package at ``path``, check its disclosure risk (see `prepare`) and write
+    the journal's supplementary zip.
 
     The zip is deterministic: the same package gives the same bytes (fixed dates, sorted
     entries, stable metadata). Returns where it was written and what it holds.
@@ -145,8 +183,8 @@ def export_supplement(path: str | Path | None = None, output: str | Path | None 
     from dahpkg.export.bundle import contents
     from dahpkg.export.formats import zip_entries
 
-    progress("validating the package")
-    prepared = prepare(path)
+    progress("validating the package and checking its disclosure risk")
+    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise)
     if prepared.source.descriptor is None:
         raise InputError(
             "the supplementary bundle needs a data package (datapackage.json) for its "
@@ -166,9 +204,11 @@ def export_supplement(path: str | Path | None = None, output: str | Path | None 
 def bundle_descriptor(prepared: Prepared) -> dict[str, Any]:
     """The descriptor as it goes into the bundle: only the resources that travel with it."""
     descriptor: dict[str, Any] = json.loads(json.dumps(prepared.descriptor))
+    left_out = VERBATIM_RESOURCES if prepared.generalisation else ()
     descriptor["resources"] = [
-        r for r in descriptor.get("resources", []) if r.get("name") in BUNDLED_RESOURCES
-    ]
+        r for r in descriptor.get("resources", [])
+        if r.get("name") in BUNDLED_RESOURCES and r.get("name") not in left_out
+    ]  # fmt: skip
     return descriptor
 
 

@@ -34,6 +34,7 @@ DESCRIPTIONS = {
     "ro-crate-metadata.json": "RO-Crate metadata describing every file",
     "zenodo.json": "metadata of the Zenodo deposit",
     "LICENSE": "the licence of the data",
+    "disclosure-risk.txt": "the disclosure-risk assessment of this release (dahpkg privacy)",
     MANIFEST: "SHA-256 checksum of every other file",
 }
 
@@ -48,9 +49,15 @@ def contents(prepared: Prepared,
         if resource["name"] == "episodes":
             files[resource["path"]] = render_file("csv", prepared)
         else:
-            files[resource["path"]] = (root / resource["path"]).read_bytes()
+            files[resource["path"]] = _released(prepared, (root / resource["path"]).read_bytes())
         if isinstance(resource.get("schema"), str):
-            files[resource["schema"]] = (root / resource["schema"]).read_bytes()
+            schema = (root / resource["schema"]).read_bytes()
+            if prepared.generalisation is not None:
+                from dahpkg.privacy import generalise_descriptor
+
+                generalised = generalise_descriptor(json.loads(schema), prepared.generalisation)
+                schema = (json.dumps(generalised, indent=2, ensure_ascii=False) + "\n").encode()
+            files[resource["schema"]] = schema
     files["datapackage.json"] = (
         json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
     ).encode()
@@ -60,6 +67,8 @@ def contents(prepared: Prepared,
         progress(f"writing episodes.{kind}")
         files[f"episodes.{kind}"] = render_file(kind, prepared)
     files["LICENSE"] = licence_text(prepared).encode()
+    if prepared.privacy is not None:
+        files["disclosure-risk.txt"] = disclosure_text(prepared).encode()
     metadata_names = [*METADATA, "README.md", MANIFEST]
     files["README.md"] = readme(prepared, sorted([*files, *metadata_names])).encode()
     # The metadata describe every file of the bundle (the RO-Crate lists them with sizes).
@@ -132,6 +141,56 @@ def data_availability(prepared: Prepared) -> str:
     )  # fmt: skip
 
 
+def _released(prepared: Prepared, data: bytes) -> bytes:
+    """A companion table as released: in a generalised release, the values it records for
+    an age column are generalised too (the table of inferred cells records some)."""
+    rule = prepared.generalisation
+    if rule is None:
+        return data
+    import io
+
+    import pandas as pd
+
+    table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    if not {"column", "value"} <= set(table.columns):
+        return data
+    ages = [f.name for f in prepared.source.schema.fields if f.unit == "year"]
+    rows = table["column"].isin(ages) & table["value"].str.fullmatch(r"\d+")
+    values = pd.to_numeric(table.loc[rows, "value"]).astype("Int64")
+    table.loc[rows, "value"] = rule.ages(values).astype(str)
+    return table.to_csv(index=False, lineterminator="\n").encode()
+
+
+def disclosure_text(prepared: Prepared) -> str:
+    """The privacy report as the bundle carries it: no local paths, and the acknowledgement."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from dahpkg.privacy import render_text
+
+    assert prepared.privacy is not None
+    version = prepared.descriptor.get("version", "")
+    report = replace(prepared.privacy, source=f"{prepared.title} (version {version})",
+                     files=tuple(Path(f).name for f in prepared.privacy.files))  # fmt: skip
+    text = render_text(report)
+    if prepared.risk_accepted:
+        text += f"\nReleased with the risk acknowledged by the authors: {prepared.risk_accepted}\n"
+    return text
+
+
+def disclosure_section(prepared: Prepared) -> list[str]:
+    if prepared.privacy is None:
+        return []
+    lines = ["## Disclosure risk", "", *prepared.privacy.summary_lines()]
+    if prepared.generalisation is not None:
+        lines.append("- Table I as printed in the letter is left out of this release: it "
+                     "prints the exact ages.")  # fmt: skip
+    if prepared.risk_accepted:
+        lines.append(f"- Released with the risk acknowledged by the authors: "
+                     f"{prepared.risk_accepted}")  # fmt: skip
+    return [*lines, "", "The full assessment is in disclosure-risk.txt.", ""]
+
+
 def descriptor_resources(prepared: Prepared) -> list[dict[str, Any]]:
     return list(prepared.descriptor.get("resources", []))
 
@@ -152,6 +211,7 @@ def readme(prepared: Prepared, names: list[str]) -> str:
         "Cite the letter:", "", f"> {letter_citation(descriptor)}", "",
         "and, for the data themselves:", "", f"> {dataset_citation(prepared)}", "",
         "## Data availability statement", "", data_availability(prepared), "",
+        *disclosure_section(prepared),
         "## Files", "",
         *(f"- `{n}`: {described.get(n, '')}" for n in names), "",
         "## Licence", "",

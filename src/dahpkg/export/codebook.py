@@ -14,7 +14,7 @@ from dahpkg.rules import RULES
 from dahpkg.schema import Field, TableSchema
 
 HEADER = ["variable", "label", "type", "unit", "allowed values", "SPSS/Stata coding",
-          "missing values", "required", "codes", "description"]  # fmt: skip
+          "missing values", "required", "codes", "disclosure role", "description"]  # fmt: skip
 RULE_HEADER = ["rule", "kind", "severity", "description", "basis"]
 
 
@@ -70,7 +70,7 @@ def variable_rows(schema: TableSchema) -> list[list[str]]:
         rows.append([
             item.name, item.label, item.type, item.unit or "", _allowed(item), _coding(item),
             _missing(item, schema), "yes" if item.required else "no", _codes(item),
-            item.description,
+            item.privacy or "", item.description,
         ])  # fmt: skip
     return rows
 
