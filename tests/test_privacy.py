@@ -22,7 +22,7 @@ from dahpkg.cli import main
 from dahpkg.errors import DataError, InputError
 from dahpkg.export import export_supplement
 
-from conftest import ACCEPT, CONSENT, EPISODES_CSV, REPO, Edit, Rows, read_rows, row_of
+from conftest import ACCEPT, CONSENT, EPISODES_CSV, REPO, Edit, Rows, read_rows, row_of, write_rows
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -127,14 +127,29 @@ VALUES = [
     ("12/03/2020", privacy.DATE),
     ("4 March 2021", privacy.DATE),
     ("2020-03-12 00:00:00", privacy.DATE),
+    ("2019-03-04T10:00", privacy.DATE),
+    ("2019/03/04", privacy.DATE),
+    ("04-Mar-2019", privacy.DATE),
+    ("admitted March 2019", privacy.DATE),
     ("12345678Z", privacy.RECORD),
     ("X1234567L", privacy.RECORD),
     ("123-45-6789", privacy.RECORD),
     ("NHC 554433", privacy.RECORD),
+    ("processo 123456", privacy.RECORD),
     ("4857773456", privacy.RECORD),
+    ("1234567", privacy.RECORD),
     ("Mrs Garcia", privacy.NAME),
     ("Maria Garcia Lopez", privacy.NAME),
     ("Pedro de la Fuente", privacy.NAME),
+    ("João dos Santos", privacy.NAME),
+    ("Dra. Ana Silva", privacy.NAME),
+    ("Smith, John", privacy.NAME),
+    ("JOHN SMITH", privacy.NAME),
+    ("seen by John Smith on the ward", privacy.NAME),
+    ("91 123 45 67", privacy.PHONE),
+    ("555-1234", privacy.PHONE),
+    ("1000-001 Lisboa", privacy.GEOGRAPHY),
+    ("28001 Madrid", privacy.GEOGRAPHY),
     ("SW1A 1AA", privacy.GEOGRAPHY),
     ("Calle Mayor 5", privacy.GEOGRAPHY),
     ("12 Baker Street", privacy.GEOGRAPHY),
@@ -153,17 +168,24 @@ def put(column: str, value: str, patient: int = 3) -> Edit:
 
 
 @pytest.mark.parametrize("column", COLUMNS)
-@pytest.mark.parametrize(("value", "kind"), VALUES, ids=[v for v, _ in VALUES])
-def test_identifier_in_a_cell_is_caught(broken: Callable[[Edit], Path], column: str,
-                                        value: str, kind: str) -> None:  # fmt: skip
-    package = broken(put(column, value))
-    report = privacy.check(package)
-    assert [(Path(i.file).name, i.column, i.kind, i.count, i.rows) for i in report.identifiers] \
-        == [("episodes.csv", column, kind, 1, (4,))]  # fmt: skip
-    assert report.blocks
-    # the report names where, never what: the identifier itself is not repeated
+def test_identifier_in_a_cell_is_caught(broken: Callable[[Edit], Path], column: str) -> None:
+    """Each value on its own row (row n + 2 holds VALUES[n]) of a table of copies of patient
+    3's first episode: every one is found, under its kind, at its row."""
+
+    def one_per_row(header: list[str], rows: Rows) -> tuple[list[str], Rows]:
+        template = row_of(rows, 3, 1)
+        return header, [{**template, "episode": str(n + 1), column: value}
+                        for n, (value, _) in enumerate(VALUES)]  # fmt: skip
+
+    report = privacy.check(broken(one_per_row))
+    found = {(i.kind, row) for i in report.identifiers for row in i.rows}
+    assert found == {(kind, n + 2) for n, (_, kind) in enumerate(VALUES)}
+    assert {(Path(i.file).name, i.column) for i in report.identifiers} == {("episodes.csv", column)}
+    assert sum(i.count for i in report.identifiers) == len(VALUES) and report.blocks
+    # the report names where, never what: no identifier is repeated
     text, data = privacy.render_text(report), privacy.render_json(report)
-    assert value not in text and value not in data
+    for value, _ in VALUES:
+        assert value not in text and value not in data
 
 
 def test_identifier_in_an_unknown_column_and_beyond_the_header(
@@ -205,18 +227,89 @@ def test_identifier_in_a_column_name_is_caught(broken: Callable[[Edit], Path], l
     assert [(i.column, i.kind, i.in_name) for i in report.identifiers] == [(label, kind, True)]
 
 
-def test_declared_columns_and_clinical_text_are_not_identifiers() -> None:
-    assert [privacy.column_kind(n) for n in read_rows(EPISODES_CSV)[0]] == [None] * 31
-    cells = ["Mononeuropathy Multiplex", "SARS-CoV2 infection", "fever, dyspnoea", "White",
-             "SLE+APS", "Table I prints a relapse on its own row (letter, paragraph 4)", "52",
-             "1.5", "true"]  # fmt: skip
-    from dahpkg.package import shipped_schema
-    from dahpkg.reader import Cells
+CLINICAL_TEXT = [
+    "Mononeuropathy Multiplex", "SARS-CoV2 infection", "fever, dyspnoea", "White", "SLE+APS",
+    "Goodpasture Syndrome", "Kawasaki Disease", "Pulmonary Embolism", "Hospital Santa Maria",
+    "Hb 7.8/10.2/9.1", "Hb 7.8", "IgG 1.5 g/L", "CMV viral load 1250000 copies/mL",
+    "PMID 12345678", "10-12", "2019", "52", "1.5", "true", "Oral GC", "IV GC", "RPGN",
+    "Table I prints a relapse on its own row (letter, paragraph 4)",
+]  # fmt: skip
 
-    found = Cells("f.csv", ("x",), {"x": pd.Series(cells, dtype="str")},
-                  pd.RangeIndex(2, 2 + len(cells)).to_numpy())  # fmt: skip
-    vocabulary = privacy._vocabulary(shipped_schema())
-    assert privacy._cell_identifiers(found, "x", vocabulary) == []
+
+def test_clinical_text_and_declared_columns_are_not_identifiers(package: Path) -> None:
+    assert [privacy.column_kind(n) for n in read_rows(EPISODES_CSV)[0]] == [None] * 31
+    for label in ("drug_name", "test_name", "insurance_type", "ip_dose", "Diagnosis date"):
+        assert privacy.column_kind(label) == (privacy.DATE if "date" in label else None)
+    path = package / "data" / "inferences.csv"
+    header, rows = read_rows(path)
+    write_rows(path, header, [{**rows[0], "basis": text} for text in CLINICAL_TEXT])
+    assert privacy.check(package).identifiers == ()
+
+
+def test_a_reviewed_text_is_cleared_and_recorded(package: Path, tmp_path: Path) -> None:
+    path = package / "data" / "inferences.csv"
+    header, rows = read_rows(path)
+    rows[0]["basis"] = "Churg  Strauss"
+    write_rows(path, header, rows)
+    assert [i.kind for i in privacy.check(package).identifiers] == [privacy.NAME]
+    report = privacy.check(package, not_identifiers=["churg strauss"])
+    assert report.identifiers == () and report.reviewed == ("churg strauss",)
+    target = tmp_path / "s.zip"
+    code, _, err = run("export", "supplement", str(package), *ACCEPT, "--not-identifier",
+                       "churg strauss", "--output", str(target))  # fmt: skip
+    assert code == 0, err
+    with zipfile.ZipFile(target) as archive:
+        readme = next(archive.read(n) for n in archive.namelist() if n.endswith("README.md"))
+    assert "Reviewed by the authors as not identifying: 'churg strauss'." in readme.decode()
+
+
+def test_an_identifying_acknowledgement_is_refused(tmp_path: Path) -> None:
+    reason = "consent signed by Maria Silva (MRN 1234567), tel +351 912 345 678"
+    code, _, err = run("export", "csv", "--risk-accepted", reason, "--output",
+                       str(tmp_path / "e.csv"))  # fmt: skip
+    assert code == 2 and "published with the data" in err and "Silva" not in err
+    assert not (tmp_path / "e.csv").exists()
+
+
+def test_identifiers_in_a_header_are_caught_and_masked(package: Path) -> None:
+    path = package / "data" / "inferences.csv"
+    path.write_text(path.read_text().replace("basis", "john.smith@hospital.pt", 1))
+    table1 = package / "data" / "raw" / "table1.tsv"
+    table1.write_text(table1.read_text().replace("Antibiotics", "Tel 912345678", 1))
+    report = privacy.check(package)
+    found = {(Path(i.file).name, i.column, i.kind) for i in report.identifiers}
+    assert ("inferences.csv", "(header row)", privacy.EMAIL) in found
+    assert ("table1.tsv", "(header row)", privacy.RECORD) in found  # nine digits
+    assert ("table1.tsv", "T… (13 characters)", privacy.PHONE) in found  # "Tel", masked
+    text = privacy.render_text(report)
+    assert "912345678" not in text and "john.smith" not in text
+
+
+def test_unreadable_text_is_refused_without_quoting_it(tmp_path: Path) -> None:
+    data = EPISODES_CSV.read_bytes().replace(b"\n3,1,M,White,", b"\n3,1,M,John Pe\xf1a,", 1)
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(data.replace(b"\n4,1,", b"\n4,1,extra,", 1))
+    code, out, err = run("privacy", str(path))
+    assert code == 2 and "is not UTF-8 text" in err
+    assert "John" not in err + out and "Traceback" not in err + out
+
+
+def test_identifier_is_reported_before_validation(broken: Callable[[Edit], Path],
+                                                  tmp_path: Path) -> None:  # fmt: skip
+    package = broken(put("sex", "Maria Silva"))
+    code, _, err = run("export", "csv", str(package), *ACCEPT, "--output",
+                       str(tmp_path / "e.csv"))  # fmt: skip
+    assert code == 1 and "direct identifier" in err and "Silva" not in err
+
+
+def test_unnumbered_episodes_are_noted(broken: Callable[[Edit], Path]) -> None:
+    def blank(header: list[str], rows: Rows) -> None:
+        row_of(rows, 9, 1)["patient_id"] = ""
+
+    report = privacy.check(broken(blank))
+    assert report.risk.patients == 11
+    assert report.notes == ("1 episode(s) without a patient number are each counted as a "
+                            "patient of their own: number them for an exact count",)  # fmt: skip
 
 
 def test_identifiers_in_companion_tables_are_caught(package: Path) -> None:
@@ -242,11 +335,15 @@ def test_identifiers_in_a_workbook_are_caught(tmp_path: Path) -> None:
     for row in rows:
         sheet.append([*row.values(), "Garcia"])
     sheet.cell(row=3, column=header.index("race") + 1).value = pd.Timestamp("2020-03-12")
+    notes = book.create_sheet("Notes")
+    notes.append(["comment"])
+    notes.append(["called j.doe@example.org"])
     path = tmp_path / "centre.xlsx"
     book.save(path)
     report = privacy.check(path)
     assert {(i.column, i.kind, i.rows) for i in report.identifiers} == {
-        ("Surname", privacy.NAME, ()), ("race", privacy.DATE, (3,))}  # fmt: skip
+        ("Surname", privacy.NAME, ()), ("race", privacy.DATE, (3,)),
+        ("comment", privacy.EMAIL, (2,))}  # fmt: skip
     assert "sheet 'episodes'" in report.identifiers[0].file
     code, out, _ = run("privacy", str(path))
     assert code == 1 and "ERROR" in out and "Garcia" not in out
@@ -413,7 +510,11 @@ def test_generalised_supplement(tmp_path: Path) -> None:
     assert "Generalised" not in described["sex"]
     report = (root / "disclosure-risk.txt").read_text()
     assert "unique patients: 10 of 10" in report and "unique patients: 8 of 10" in report
-    assert "Table I as printed in the letter is left out" in (root / "README.md").read_text()
+    readme = (root / "README.md").read_text()
+    assert "Table I as printed in the letter is left out" in readme
+    assert "also holds as printed" not in readme
+    zenodo = json.loads((root / "zenodo.json").read_text())["metadata"]
+    assert "is left out of it: it prints exact values" in zenodo["description"]
     assert run("validate", str(root))[0] == 0  # monotone bands keep every clinical rule
     descriptor = json.loads((root / "datapackage.json").read_text())
     assert [r["name"] for r in descriptor["resources"]] == ["episodes", "inferences"]

@@ -6,6 +6,8 @@ Exit codes (every command):
 - 1: the data break a rule (``validate``), or generated files differ (``build --check``)
 - 2: the input cannot be read (missing path, not UTF-8, malformed JSON, CSV or XLSX) or the
   command was used wrongly; a one-line reason is printed, never a traceback
+- 3: a deposit failed at the repository or on the network (``deposit``); the state file keeps
+  what was done and the same command resumes it
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ def format_option(choices: list[str], default: str, help: str) -> Callable[[F], 
 
 
 def release_options(func: F) -> F:
-    """``--risk-accepted`` and ``--generalise``, shared by every command that releases data."""
+    """``--risk-accepted``, ``--generalise`` and ``--not-identifier``, shared by every command
+    that releases data."""
+    func = not_identifier_option(func)
     func = click.option(
         "--generalise",
         metavar="ages=<N>y",
@@ -91,6 +95,18 @@ def release_options(func: F) -> F:
         help="Release although the patients can be re-identified (k below the threshold), "
         "for this reason (consent, data already published); recorded in the bundle README "
         "and the deposit notes. Direct identifiers are never released.",
+    )(func)
+
+
+def not_identifier_option(func: F) -> F:
+    return click.option(
+        "--not-identifier",
+        "not_identifiers",
+        multiple=True,
+        metavar="TEXT",
+        help="A cell text or column name that the privacy check reads as an identifier but "
+        "that is not one (an eponymous disease taken for a name); repeatable; recorded in the "
+        "bundle.",
     )(func)
 
 
@@ -294,7 +310,7 @@ def export() -> None:
 @release_options
 @_user_errors
 def supplement(path: Path | None, output: Path | None, force: bool, risk_accepted: str | None,
-               generalise: str | None) -> None:  # fmt: skip
+               generalise: str | None, not_identifiers: tuple[str, ...]) -> None:  # fmt: skip
     """The supplementary zip: data, package, codebook, XLSX, SAV, DTA, Parquet, README,
     CITATION.cff, LICENSE, the disclosure-risk assessment and checksums. Deterministic: the
     same package gives the same bytes.
@@ -313,7 +329,8 @@ def supplement(path: Path | None, output: Path | None, force: bool, risk_accepte
     progress = Progress()
     try:
         bundle = export_supplement(path, output, force=force, risk_accepted=risk_accepted,
-                                   generalise=generalise, progress=progress.step)  # fmt: skip
+                                   generalise=generalise, not_identifiers=not_identifiers,
+                                   progress=progress.step)  # fmt: skip
     finally:
         progress.done()
     for name, size in bundle.files.items():
@@ -335,7 +352,7 @@ def supplement(path: Path | None, output: Path | None, force: bool, risk_accepte
 @release_options
 @_user_errors
 def metadata(path: Path | None, output: Path, force: bool, risk_accepted: str | None,
-             generalise: str | None) -> None:  # fmt: skip
+             generalise: str | None, not_identifiers: tuple[str, ...]) -> None:  # fmt: skip
     """FAIR metadata derived from the package: DataCite (JSON and XML), schema.org JSON-LD,
     CITATION.cff, RO-Crate and the Zenodo deposit metadata.
 
@@ -353,7 +370,7 @@ def metadata(path: Path | None, output: Path, force: bool, risk_accepted: str | 
     from dahpkg.metadata import export_metadata
 
     result = export_metadata(path, output, force=force, risk_accepted=risk_accepted,
-                             generalise=generalise)  # fmt: skip
+                             generalise=generalise, not_identifiers=not_identifiers)  # fmt: skip
     for name, data in result.files.items():
         click.echo(f"{len(data):>9,}  {output / name}")
     for fact in result.unknown:
@@ -387,11 +404,11 @@ def _single_file_command(kind: str, what: str) -> None:
     @release_options
     @_user_errors
     def command(path: Path | None, output: Path, force: bool, risk_accepted: str | None,
-                generalise: str | None) -> None:  # fmt: skip
+                generalise: str | None, not_identifiers: tuple[str, ...]) -> None:  # fmt: skip
         from dahpkg.export import export_file
 
         written = export_file(kind, path, output, force=force, risk_accepted=risk_accepted,
-                              generalise=generalise)  # fmt: skip
+                              generalise=generalise, not_identifiers=not_identifiers)  # fmt: skip
         click.echo(f"{written}: {written.stat().st_size:,} bytes")
 
 
@@ -430,6 +447,114 @@ def fair(path: Path | None, fmt: str, strict: bool) -> None:
     sys.exit(EXIT_INVALID if strict and result.failed else EXIT_OK)
 
 
+@main.group()
+def deposit() -> None:
+    """Deposit the supplementary bundle in a repository, for a DOI.
+
+    \b
+    Examples:
+      dahpkg deposit zenodo --sandbox --dry-run
+      dahpkg deposit zenodo --sandbox --risk-accepted "consent obtained" --publish
+    """
+
+
+@deposit.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--sandbox", is_flag=True, help="Use sandbox.zenodo.org (its own account and token).")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="The deposit API of another Zenodo (default https://zenodo.org/api).",
+)
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Publish the deposition (a DOI is minted; it cannot be undone). Without it, "
+    "the draft is left for you to check and its address is printed.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the planned requests; send nothing.")
+@click.option(
+    "--new-version-of",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Deposit as a new version of this published deposition (the latest one).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the token from this file instead of ZENODO_TOKEN.",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to remember drafts between runs (default "
+    "~/.local/state/dahpkg/zenodo-deposits.json).",
+)
+@release_options
+@_user_errors
+def zenodo(path: Path | None, sandbox: bool, base_url: str | None, publish: bool,
+           dry_run: bool, new_version_of: int | None, token_file: Path | None,
+           state_file: Path | None, risk_accepted: str | None,
+           generalise: str | None, not_identifiers: tuple[str, ...]) -> None:  # fmt: skip
+    """Deposit on Zenodo: validate, check the disclosure risk, build the bundle and its
+    metadata, create a draft (or a new version's draft), upload every file and check its md5
+    against the server's, set the metadata, and publish only with --publish.
+
+    The token comes from ZENODO_TOKEN or --token-file and is sent only in the Authorization
+    header. A rerun resumes the draft of an interrupted run (the state file remembers it) and
+    never creates a second deposition. Exit 3 when Zenodo or the network fails.
+
+    \b
+    Examples:
+      dahpkg deposit zenodo --sandbox --dry-run
+      ZENODO_TOKEN=... dahpkg deposit zenodo --sandbox --risk-accepted "consent obtained"
+      dahpkg deposit zenodo --new-version-of 123456 --token-file ~/.zenodo-token --publish
+    """
+    from dahpkg.errors import InputError
+    from dahpkg.progress import Progress
+    from dahpkg.zenodo import SANDBOX_URL, ZENODO_URL, read_token
+    from dahpkg.zenodo import deposit as run_deposit
+
+    if sandbox and base_url:
+        raise InputError("give either --sandbox or --base-url, not both")
+    server = SANDBOX_URL if sandbox else (base_url or ZENODO_URL)
+    if not server.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise InputError(f"--base-url must be an https:// address (the token travels with "
+                         f"every request), not {server}")  # fmt: skip
+    token = None if dry_run else read_token(token_file)
+    progress = Progress()
+    try:
+        outcome = run_deposit(path, base_url=server, token=token, publish=publish,
+                              dry_run=dry_run, new_version_of=new_version_of,
+                              risk_accepted=risk_accepted, generalise=generalise,
+                              not_identifiers=not_identifiers, state_file=state_file,
+                              progress=progress.step)  # fmt: skip
+    finally:
+        progress.done()
+    for note in outcome.notes:
+        click.echo(note)
+    if dry_run:
+        if outcome.planned:
+            click.echo(f"Dry run: nothing sent to {server}. The requests a deposit would make:")
+            for line in outcome.planned:
+                click.echo(f"  {line}")
+        return
+    if outcome.uploaded or outcome.kept or outcome.removed:
+        click.echo(f"Zenodo deposition {outcome.deposition}"
+                   f" ({'resumed' if outcome.resumed else 'new draft'}) on {server}")  # fmt: skip
+        click.echo(f"  uploaded {len(outcome.uploaded)} file(s), {outcome.bytes_sent:,} bytes; "
+                   f"kept {len(outcome.kept)} already there; removed {len(outcome.removed)}; "
+                   "every md5 matches the server's")  # fmt: skip
+        click.echo("  metadata set")
+    if outcome.published:
+        click.echo(f"Published: DOI {outcome.doi} {outcome.html}")
+    else:
+        click.echo(f"Draft left unpublished (check it, then rerun with --publish): {outcome.html}")
+        if outcome.reserved_doi:
+            click.echo(f"  reserved DOI, live once published: {outcome.reserved_doi}")
+    click.echo(f"State: {outcome.state_file}")
+
+
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @format_option(["text", "json"], "text", "Report format.")
@@ -446,10 +571,11 @@ def fair(path: Path | None, fmt: str, strict: bool) -> None:
     help="The smallest group of patients sharing every quasi-identifier that is "
     "accepted without --risk-accepted.",
 )
+@not_identifier_option
 @output_option("report")
 @_user_errors
 def privacy(path: Path | None, fmt: str, generalise: str | None, min_k: int,
-            output: Path | None) -> None:  # fmt: skip
+            not_identifiers: tuple[str, ...], output: Path | None) -> None:  # fmt: skip
     """Check the disclosure risk before anything leaves the machine.
 
     Direct identifiers (names, e-mail addresses, phone numbers, full dates, record numbers,
@@ -467,7 +593,7 @@ def privacy(path: Path | None, fmt: str, generalise: str | None, min_k: int,
     """
     from dahpkg.privacy import check, render_json, render_text
 
-    report = check(path, generalise=generalise, min_k=min_k)
+    report = check(path, generalise=generalise, min_k=min_k, not_identifiers=not_identifiers)
     _write_output((render_json if fmt == "json" else render_text)(report), output)
     if output is not None:
         click.echo(f"{report.headline()}; report written to {output}")

@@ -28,3 +28,10 @@ class BuildError(DahpkgError):
     """Table I cannot be turned into the episode table (an unknown term or a misplaced cell)."""
 
     exit_code = 1
+
+
+class DepositError(DahpkgError):
+    """A deposit failed at the repository or on the network. What was done is kept in the
+    deposit state file, and running the same command again resumes it."""
+
+    exit_code = 3

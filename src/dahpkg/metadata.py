@@ -409,10 +409,12 @@ def build(prepared: Prepared, files: dict[str, int] | None = None) -> Metadata:
 
 def export_metadata(path: str | Path | None = None, output: str | Path = "metadata", *,
                     force: bool = False, risk_accepted: str | None = None,
-                    generalise: str | None = None) -> Metadata:  # fmt: skip
+                    generalise: str | None = None,
+                    not_identifiers: tuple[str, ...] = ()) -> Metadata:  # fmt: skip
     """Write every metadata format into the folder ``output`` (from a valid package that
     passes the disclosure-risk gate: see `dahpkg.export.api.prepare`)."""
-    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise)
+    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise,
+                       not_identifiers=not_identifiers)  # fmt: skip
     if prepared.source.descriptor is None:
         raise InputError("metadata need a data package (datapackage.json), not a loose file")
     result = build(prepared)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from dahpkg.errors import DataError, InputError
 from dahpkg.package import locate
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from dahpkg.package import Source
@@ -57,56 +59,99 @@ WEB = "web or IP address"
 BIOMETRIC = "photograph or biometric"
 
 # Words of a column name that mark a direct identifier (the name is split at non-letters
-# and at camelCase boundaries, then lower-cased; English and Spanish).
+# and at camelCase boundaries, then lower-cased; English, Spanish and Portuguese).
 COLUMN_WORDS: dict[str, frozenset[str]] = {
-    NAME: frozenset({"name", "names", "surname", "surnames", "forename", "firstname",
-                     "lastname", "fullname", "initials", "nombre", "apellido", "apellidos"}),
-    EMAIL: frozenset({"email", "mail", "correo"}),
+    NAME: frozenset({"surname", "surnames", "forename", "firstname", "lastname", "fullname",
+                     "initials", "nombre", "apellido", "apellidos", "nome", "apelido"}),
+    EMAIL: frozenset({"email", "correo"}),
     PHONE: frozenset({"phone", "telephone", "tel", "mobile", "cellphone", "fax", "telefono",
-                      "movil"}),
-    DATE: frozenset({"date", "dob", "birth", "birthdate", "birthday", "fecha", "nacimiento"}),
-    RECORD: frozenset({"mrn", "ssn", "nhs", "nhc", "nif", "dni", "nie", "passport", "insurance",
-                       "medicare", "medicaid", "record", "records", "historia", "cip", "nuss"}),
+                      "movil", "telefone", "telemovel"}),
+    DATE: frozenset({"date", "dob", "birth", "birthdate", "birthday", "fecha", "nacimiento",
+                     "nascimento"}),
+    RECORD: frozenset({"mrn", "ssn", "nhs", "nhc", "nif", "dni", "nie", "passport", "medicare",
+                       "medicaid", "cip", "nuss", "historia", "processo", "utente"}),
     GEOGRAPHY: frozenset({"address", "addr", "street", "postcode", "postal", "zip", "zipcode",
                           "city", "town", "municipality", "village", "county", "district",
-                          "direccion", "domicilio", "municipio", "localidad", "poblacion"}),
-    WEB: frozenset({"url", "ip", "website", "web"}),
+                          "direccion", "domicilio", "municipio", "localidad", "poblacion",
+                          "morada", "localidade", "freguesia", "concelho"}),
+    WEB: frozenset({"url", "website"}),
     BIOMETRIC: frozenset({"photo", "photograph", "picture", "fingerprint", "biometric"}),
+}  # fmt: skip
+# "name" marks a person's name only beside words like these ("patient_name", not "drug_name").
+PERSON_WORDS = frozenset({"name", "names", "patient", "patients", "first", "last", "full",
+                          "given", "family", "middle", "maiden", "person", "contact", "subject",
+                          "mother", "father", "next", "of", "kin", "doctor", "physician",
+                          "nurse", "the", "s"})  # fmt: skip
+# Words that make a column name an identifier only together: (word, any of these).
+COLUMN_PAIRS: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
+    EMAIL: (("mail", frozenset({"e", "address", "mail"})),),
+    RECORD: (("record", frozenset({"medical", "number", "no", "id", "hospital", "clinical"})),
+             ("insurance", frozenset({"number", "no", "id", "policy"})),
+             ("hospital", frozenset({"number", "no", "id"})),
+             ("chart", frozenset({"number", "no", "id"}))),
+    WEB: (("ip", frozenset({"address"})),),
 }  # fmt: skip
 
 _MONTHS = (
-    "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|enero|febrero|marzo|abril|mayo|junio"
-    "|julio|agosto|septiembre|octubre|noviembre|diciembre"
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre"
+    "|diciembre|janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|novembro"
+    "|dezembro|jan|feb|fev|mar|apr|abr|jun|jul|aug|ago|sep|set|oct|out|nov|dec|dez"
 )
-_UPPER = "A-ZÁÉÍÓÚÑÄËÏÖÜÇÀÈÌÒÙ"
-_LOWER = "a-záéíóúñäëïöüçàèìòù"
+_UPPER = "A-ZÁÉÍÓÚÑÄËÏÖÜÇÀÈÌÒÙÂÊÔÃÕ"
+_LOWER = "a-záéíóúñäëïöüçàèìòùâêôãõ"
 _APOSTROPHES = "'\u2019"
 _WORD = f"[{_UPPER}][{_LOWER}{_APOSTROPHES}-]+"
+_CAPS = f"[{_UPPER}]{{2,}}"
+_PARTICLES = "de|del|la|las|los|van|von|der|da|das|do|dos|di|du|le|y|e"
+_DAY, _MONTH = r"(0?[1-9]|[12]\d|3[01])", r"(0?[1-9]|1[0-2])"
 # Patterns in a cell, tried in this order; a cell is reported under the first that matches.
 # They stay within what both Python's re and RE2 (pyarrow's regex engine) accept.
 CELL_PATTERNS: tuple[tuple[str, str], ...] = (
     (EMAIL, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"),
     (WEB, r"(?i:https?://|\bwww\.[a-z0-9-]+\.)|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"),
-    (DATE, r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{1,2}-\d{1,2}-\d{4}\b"
-           rf"|(?i:\b\d{{1,2}}(st|nd|rd|th)?\s+(de\s+)?({_MONTHS})[a-z]*\.?,?\s+(de\s+)?\d{{4}}\b)"
-           rf"|(?i:\b({_MONTHS})[a-z]*\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}\b)"),
-    (RECORD, r"\b\d{3}-\d{2}-\d{4}\b|\b\d{8}[A-Za-z]\b|\b[XYZxyz]\d{7}[A-Za-z]\b|\b\d{7,}\b"
-             r"|(?i:\b(mrn|nhc|nhs|ssn|dni|nie)\b\s*(no\.?|number|n[º°o])?\s*[:#]?\s*\d+)"),
+    (DATE, r"\b(19|20)\d{2}[-/]\d{1,2}[-/]\d{1,2}(\b|T)"
+           rf"|\b{_DAY}/{_MONTH}/(\d{{4}}|\d{{2}})\b|\b{_MONTH}/{_DAY}/(\d{{4}}|\d{{2}})\b"
+           rf"|\b{_DAY}[.-]{_MONTH}[.-](19|20)\d{{2}}\b"
+           rf"|(?i:\b\d{{1,2}}(st|nd|rd|th)?[\s-]+(de\s+)?({_MONTHS})\.?,?[\s-]+(de\s+)?\d{{2,4}}\b)"
+           rf"|(?i:\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}\b)"
+           rf"|(?i:\b({_MONTHS})\.?,?\s+(de\s+)?(19|20)\d{{2}}\b)"),
+    (RECORD, r"\b\d{3}-\d{2}-\d{4}\b|\b\d{8}[A-Za-z]\b|\b[XYZxyz]\d{7}[A-Za-z]\b|\b\d{9,}\b"
+             r"|(?i:\b(mrn|nhc|nhs|ssn|dni|nie|nif|processo|proceso|historia|record|chart|id)"
+             r"\b\.?\s*(no\.?|number|n\.?[º°o]|cl[ií]nic[ao])?\s*[:#]?\s*\d{4,})"),
     (PHONE, r"\+\d{1,3}[\s.-]?\(?\d{1,4}\)?([\s.-]?\d{2,4}){2,4}\b"
             r"|\(\d{2,4}\)\s?\d{3,4}[\s.-]?\d{3,4}\b"
-            r"|\b\d{3}[\s.-]\d{3}[\s.-]\d{3,4}\b|\b\d{3}[\s.-]\d{2}[\s.-]\d{2}[\s.-]\d{2}\b"),
-    (GEOGRAPHY, r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b|\b\d{5}-\d{4}\b"
+            r"|\b\d{3}[\s.-]\d{3}[\s.-]\d{3,4}\b|\b\d{3}[\s.-]\d{2}[\s.-]\d{2}[\s.-]\d{2}\b"
+            r"|\b\d{2}\s\d{3}\s\d{2}\s\d{2}\b|\b\d{3}-\d{4}\b"),
+    (GEOGRAPHY, r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b|\b\d{5}-\d{4}\b|\b\d{4}-\d{3}\b"
+                rf"|\b\d{{5}}\s+{_WORD}"
                 r"|(?i:\b\d+[a-z]?,?\s+[a-z]+(\s+[a-z]+)?\s+"
                 r"(street|st|road|rd|avenue|ave|lane|ln|drive|boulevard|blvd)\b)"
-                r"|(?i:\b(calle|avda|avenida|plaza|paseo|carrer|rua)\.?\s+[a-z]+)|\bC/\s*[A-Za-z]+"),
-    (NAME, rf"\b(Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sr|Sra|Srta|Dña)\.?\s+{_WORD}"
-           rf"|^\s*{_WORD}(\s+((de|del|la|las|los|van|von|der|da|di|du|le|y)\s+)*{_WORD}){{1,3}}\s*$"),
+                r"|(?i:\b(calle|avda|avenida|plaza|paseo|carrer|rua|travessa|largo)\.?\s+[a-z]+)"
+                r"|\bC/\s*[A-Za-z]+"),
+    (NAME, rf"\b(Mr|Mrs|Ms|Miss|Mx|Dr|Dra|Drª|Prof|Profª|Sr|Sra|Srª|Srta|Dña|Enf|Enfª)\.?\s+{_WORD}"
+           rf"|\b(by|per|por|pela|pelo)\s+{_WORD}\s+(({_PARTICLES})\s+)*{_WORD}"
+           rf"|^\s*{_WORD},\s*{_WORD}(\s+{_WORD})?\s*$"),
 )  # fmt: skip
+# A whole cell of two to four capitalised (or capital) words may be a name, unless it is
+# made of words the data dictionary uses ("Mononeuropathy Multiplex") or names a clinical
+# entity or a place of care ("Goodpasture Syndrome", "Hospital Santa Maria").
+NAME_CELL = rf"^\s*({_WORD}|{_CAPS})(\s+(({_PARTICLES})\s+)*({_WORD}|{_CAPS})){{1,3}}\s*$"
+CLINICAL_WORDS = frozenset({
+    "syndrome", "disease", "disorder", "embolism", "thrombosis", "infection", "pneumonia",
+    "vasculitis", "nephritis", "arthritis", "lupus", "sclerosis", "granulomatosis", "purpura",
+    "haemorrhage", "hemorrhage", "fever", "failure", "injury", "insufficiency", "anaemia",
+    "anemia", "effusion", "virus", "antibody", "antibodies", "therapy", "treatment", "protocol",
+    "trial", "study", "score", "criteria", "classification", "sign", "test", "hospital",
+    "hospitalar", "centre", "center", "clinic", "clinica", "unit", "unidade", "department",
+    "service", "servicio", "medicine", "medicina", "ward", "icu",
+})  # fmt: skip
 # Groups do not capture: pandas warns about capturing groups in a search.
 CELL_PATTERNS = tuple((k, re.sub(r"(?<!\\)\((?!\?)", "(?:", p)) for k, p in CELL_PATTERNS)
-# The whole-cell form of a name (two to four capitalised words) is set aside when every word
-# is one the data dictionary itself uses ("Mononeuropathy Multiplex").
-_CAPITALISED_WORDS = re.compile(rf"^\s*{_WORD}(\s+\S+){{1,5}}\s*$")
+NAME_CELL = re.sub(r"(?<!\\)\((?!\?)", "(?:", NAME_CELL)
+# A cell that is only a long number: a record number (a study number may have six digits).
+LONG_NUMBER = r"^\s*\d{6,}\s*$"
+LONG_PSEUDONYM = r"^\s*\d{7,}\s*$"
 
 
 @dataclass(frozen=True)
@@ -232,6 +277,7 @@ class PrivacyReport:
     min_k: int
     sensitive: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    reviewed: tuple[str, ...] = ()  # texts the authors reviewed as not identifying
 
     @property
     def over_age(self) -> bool:
@@ -279,14 +325,17 @@ class PrivacyReport:
             "needs_acknowledgement": self.needs_acknowledgement,
             "blocks_export": self.blocks,
             "notes": list(self.notes),
+            "reviewed_as_not_identifying": list(self.reviewed),
         }  # fmt: skip
 
     def summary_lines(self) -> list[str]:
         """The few lines a bundle README carries."""
         r = self.released
+        found = (f"{sum(max(i.count, 1) for i in self.identifiers)} found" if self.identifiers
+                 else "none found")  # fmt: skip
         lines = [
-            f"- Direct identifiers: none found ({self.cells:,} cells and every column name "
-            f"of {len(self.files)} file(s) searched).",
+            f"- Direct identifiers: {found} ({self.cells:,} cells, column names included, "
+            f"of {len(self.files)} table(s) searched).",
             f"- Quasi-identifiers, per patient: {', '.join(r.attributes) or 'none declared'}.",
             f"- k-anonymity: k = {r.k}; {r.unique} of {r.patients} patients are unique; "
             f"highest re-identification risk {r.highest:.2f}, average {r.average:.2f} "
@@ -297,19 +346,29 @@ class PrivacyReport:
         if self.generalisation is not None:
             lines.append(f"- Generalised for this release: {self.generalisation.describe()} "
                          f"(before: {self.risk.brief()}).")  # fmt: skip
+        if self.reviewed:
+            lines.append("- Reviewed by the authors as not identifying: "
+                         + "; ".join(repr(t) for t in self.reviewed) + ".")  # fmt: skip
         return lines
 
 
 # --- the check ------------------------------------------------------------------------------
 
 
-def check(path: str | Path | None = None, *, generalise: str | Generalisation | None = None,
-          min_k: int = DEFAULT_MIN_K) -> PrivacyReport:  # fmt: skip
+def check(
+    path: str | Path | None = None,
+    *,
+    generalise: str | Generalisation | None = None,
+    min_k: int = DEFAULT_MIN_K,
+    not_identifiers: Iterable[str] = (),
+) -> PrivacyReport:
     """Assess the disclosure risk of the package or episode file at ``path``.
 
     ``generalise`` (``"ages=10y"``) assesses the release with ages in bands as well; ``min_k``
     is the smallest group of patients sharing every quasi-identifier that is accepted
-    without an acknowledgement.
+    without an acknowledgement. ``not_identifiers`` are cell texts or column names the
+    authors reviewed as not identifying (an eponymous disease taken for a name): they are
+    not reported, and the report lists them.
 
     >>> report = check()
     >>> report.identifiers, report.risk.k, report.risk.unique
@@ -322,16 +381,19 @@ def check(path: str | Path | None = None, *, generalise: str | Generalisation | 
     if isinstance(generalise, str):
         generalise = Generalisation.parse(generalise)
     source = locate(path)
-    table = read(source)
     schema = source.schema
-    vocabulary = _vocabulary(schema)
+    reviewed = tuple(dict.fromkeys(" ".join(t.split()) for t in not_identifiers if t.strip()))
+    scan = _Scan(_vocabulary(schema, _companion_schemas(source)), _reviewed(reviewed))
     identifiers: list[Identifier] = []
     files, cells = [], 0
+    # Every cell as text first: its errors never quote a cell, which may be an identifier.
     for file in _table_files(source):
-        found = read_cells(file, delimiter=source.delimiter if file == source.table else None)
-        files.append(found.where)
-        cells += sum(len(c) for c in found.columns.values())
-        identifiers += _identifiers(found, schema, vocabulary)
+        for found in read_cells(file, delimiter=source.delimiter if file == source.table
+                                else None):  # fmt: skip
+            files.append(found.where)
+            cells += sum(len(c) for c in found.columns.values()) + len(found.labels)
+            identifiers += _identifiers(found, schema, scan)
+    table = read(source)
     patients, attributes, sensitive = patient_table(table.frame, schema)
     risk = _risk(patients, attributes, sensitive)
     released_frame = generalise_frame(table.frame, schema, generalise) if generalise else None
@@ -347,6 +409,11 @@ def check(path: str | Path | None = None, *, generalise: str | Generalisation | 
     notes = []
     if "patient_id" not in table.frame:
         notes.append("no patient_id column: every row is counted as a patient of its own")
+    else:
+        unnumbered = int(table.frame["patient_id"].isna().sum())
+        if unnumbered:
+            notes.append(f"{unnumbered} episode(s) without a patient number are each counted "
+                         "as a patient of their own: number them for an exact count")  # fmt: skip
     return PrivacyReport(
         source=source.name,
         files=tuple(files),
@@ -362,6 +429,7 @@ def check(path: str | Path | None = None, *, generalise: str | Generalisation | 
         min_k=min_k,
         sensitive=tuple(sensitive_labels(schema, table.frame)),
         notes=tuple(notes),
+        reviewed=reviewed,
     )
 
 
@@ -371,10 +439,19 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
     if report.identifiers:
         lines = [i.describe() for i in report.identifiers[:MAX_LOCATIONS]]
         raise DataError(
-            f"{report.headline()}.\n  " + "\n  ".join(lines)
+            f"{report.headline()}.\n  "
+            + "\n  ".join(lines)
             + "\nRemove them from the data (a study number replaces a name or record number; "
-            "ages or years replace dates), then run `dahpkg privacy` again."
-        )  # fmt: skip
+            "ages or years replace dates), then run `dahpkg privacy` again. A text that is not "
+            "identifying (an eponymous disease read as a name) can be cleared with "
+            '--not-identifier "TEXT", which the bundle records.'
+        )
+    kinds = identifying_text(risk_accepted or "")
+    if kinds:
+        raise InputError(
+            f"the reason given with --risk-accepted looks like it holds {_a(kinds[0])}; it is "
+            "published with the data, so write it without personal details"
+        )
     if report.needs_acknowledgement and not (risk_accepted or "").strip():
         r = report.released
         over = " and ages above 89 are not aggregated" if report.over_age else ""
@@ -410,14 +487,18 @@ def _table_files(source: Source) -> list[Path]:
 def column_kind(label: str) -> str | None:
     """The kind of direct identifier a column name announces, if any.
 
-    >>> column_kind("Date of birth"), column_kind("patientName"), column_kind("age_at_dah")
+    >>> column_kind("Date of birth"), column_kind("patientName"), column_kind("drug_name")
     ('full date (only the year may be released)', 'personal name', None)
     """
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", label)
     words = set(re.findall(r"[a-z]+", _ascii(spaced).lower()))
-    words |= {"email"} if {"e", "mail"} <= words else set()
+    if words & {"name", "names"} and not words - PERSON_WORDS:
+        return NAME
     for kind, markers in COLUMN_WORDS.items():
         if words & markers:
+            return kind
+    for kind, pairs in COLUMN_PAIRS.items():
+        if any(word in words and words & partners for word, partners in pairs):
             return kind
     return None
 
@@ -428,55 +509,134 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _identifiers(found: Cells, schema: TableSchema, vocabulary: frozenset[str]) -> list[Identifier]:
+@dataclass(frozen=True)
+class _Scan:
+    """What the search for identifiers knows: the dictionary's words, and the texts the
+    authors reviewed as not identifying (compared case-insensitively)."""
+
+    vocabulary: frozenset[str]
+    reviewed: frozenset[str]
+
+
+def _reviewed(texts: Iterable[str]) -> frozenset[str]:
+    return frozenset(" ".join(t.split()).casefold() for t in texts if t.strip())
+
+
+def _identifiers(found: Cells, schema: TableSchema, scan: _Scan) -> list[Identifier]:
+    import numpy as np
+    import pandas as pd
+
     declared = {f.name: f for f in schema.fields}
-    result: list[Identifier] = []
+    header = pd.Series(list(found.labels), dtype="str")
+    result = _cell_identifiers(found.where, "(header row)", header,
+                               np.ones(len(header), dtype=int), scan, pseudonym=False)  # fmt: skip
     for label in found.labels:
         item = declared.get(label)
         role = item.privacy if item is not None else None
         kind = column_kind(label) if role != "pseudonym" else None
         if role == "direct-identifier":
             kind = kind or "direct identifier (so declared in the schema)"
-        if kind is not None:
-            result.append(Identifier(found.where, label, kind, 0))
-        result += _cell_identifiers(found, label, vocabulary)
+        if kind is not None and _normal(label) not in scan.reviewed:
+            shown = _mask(label) if re.search(r"[\d@]", label) else label
+            result.append(Identifier(found.where, shown, kind, 0))
+        result += _cell_identifiers(found.where, label, found.columns[label], found.rows, scan,
+                                    pseudonym=role == "pseudonym")  # fmt: skip
     return result
 
 
-def _cell_identifiers(found: Cells, label: str, vocabulary: frozenset[str]) -> list[Identifier]:
-    cells = found.columns[label]
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _cell_identifiers(where: str, label: str, cells: pd.Series, rows: np.ndarray, scan: _Scan,
+                      *, pseudonym: bool) -> list[Identifier]:  # fmt: skip
+    """Identifiers in one column's cells, by kind; a cell counts once, under its first kind."""
     remaining = cells.str.strip() != ""
-    result = []
-    for kind, pattern in CELL_PATTERNS:
+    if scan.reviewed and remaining.any():
+        normal = cells.str.split().str.join(" ").str.casefold()
+        remaining &= ~normal.isin(list(scan.reviewed))
+    patterns = [*CELL_PATTERNS[:3], (RECORD, LONG_PSEUDONYM if pseudonym else LONG_NUMBER),
+                *CELL_PATTERNS[3:], (NAME, NAME_CELL)]  # fmt: skip
+    result: list[Identifier] = []
+    for number, (kind, pattern) in enumerate(patterns):
         if not remaining.any():
             break
         hit = remaining & cells.str.contains(pattern, regex=True)
-        if kind == NAME and hit.any():
-            hit &= ~_known_words(cells[hit], vocabulary).reindex(cells.index, fill_value=False)
+        if number == len(patterns) - 1 and hit.any():
+            hit &= ~_clinical(cells[hit], scan.vocabulary).reindex(cells.index, fill_value=False)
         if hit.any():
             positions = hit.to_numpy().nonzero()[0]
             shown = positions[:MAX_LOCATIONS]
-            result.append(Identifier(
-                found.where, label, kind, len(positions),
-                tuple(int(r) for r in found.rows[shown]),
-                tuple(_mask(str(v)) for v in cells.iloc[shown[:3]]),
-            ))  # fmt: skip
+            found = [i for i in result if i.kind == kind]
+            rows_found = tuple(dict.fromkeys(int(r) for r in rows[shown]))
+            examples = tuple(_mask(str(v)) for v in cells.iloc[shown[:3]])
+            if found:  # the same kind by another pattern: one finding per kind
+                old = found[0]
+                result[result.index(old)] = replace(
+                    old, count=old.count + len(positions),
+                    rows=tuple(sorted({*old.rows, *rows_found}))[:MAX_LOCATIONS],
+                    examples=(*old.examples, *examples)[:3],
+                )  # fmt: skip
+            else:
+                result.append(Identifier(where, label, kind, len(positions), rows_found,
+                                         examples))  # fmt: skip
             remaining &= ~hit
     return result
 
 
-def _known_words(cells: pd.Series, vocabulary: frozenset[str]) -> pd.Series:
-    """True where a name-like cell is made only of words of the data dictionary."""
+def _clinical(cells: pd.Series, vocabulary: frozenset[str]) -> pd.Series:
+    """True where a name-like cell is made of the dictionary's words, or names a clinical
+    entity or a place of care."""
     words = cells.str.lower().str.findall(f"[{_LOWER}{_APOSTROPHES}-]+").explode()
-    known = words.isin(vocabulary) | words.isin(["de", "del", "la", "y"])
-    return known.groupby(level=0).all() & cells.str.match(_CAPITALISED_WORDS.pattern)
+    known = words.isin(vocabulary) | words.isin(_PARTICLES.split("|"))
+    clinical = words.isin(list(CLINICAL_WORDS))
+    result: pd.Series = known.groupby(level=0).all() | clinical.groupby(level=0).any()
+    return result
 
 
-def _vocabulary(schema: TableSchema) -> frozenset[str]:
-    texts = [t for f in schema.fields for t in (f.title, f.description, *f.categories.values(),
-                                               *f.categories)]  # fmt: skip
+def identifying_text(text: str) -> list[str]:
+    """The kinds of direct identifier that a free text holds (for the --risk-accepted reason,
+    which is published with the data)."""
+    return sorted({kind for kind, pattern in CELL_PATTERNS if re.search(pattern, text)})
+
+
+def _vocabulary(schema: TableSchema, others: Iterable[Any] = ()) -> frozenset[str]:
+    """Every word of the data dictionary: names, titles, descriptions and categories of the
+    episode fields, and every text of the package's other Table Schemas."""
+    texts = [t for f in schema.fields for t in (f.name, f.title, f.description,
+                                               *f.categories.values(), *f.categories)]  # fmt: skip
+    texts += _strings(list(others))
     word = re.compile(f"[{_LOWER}{_APOSTROPHES}-]+")
     return frozenset(w for t in texts for w in word.findall(t.lower()))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _companion_schemas(source: Source) -> list[Any]:
+    """The Table Schemas of the package's other tables (Table I as printed, the inferences)."""
+    from dahpkg.schema import read_json
+
+    if source.descriptor is None:
+        return []
+    package = read_json(source.descriptor, what="data package descriptor")
+    schemas = []
+    for resource in package.get("resources", []):
+        ref = resource.get("schema") if isinstance(resource, dict) else None
+        if isinstance(ref, dict):
+            schemas.append(ref)
+        elif isinstance(ref, str) and not Path(ref).is_absolute() and ".." not in Path(ref).parts:
+            path = source.descriptor.parent / ref
+            if path.is_file():
+                schemas.append(read_json(path, what="Table Schema"))
+    return schemas
 
 
 def _a(kind: str) -> str:
@@ -686,10 +846,13 @@ def render_text(report: PrivacyReport) -> str:
         lines += [f"  ERROR  {i.describe()}" for i in report.identifiers]
     else:
         lines.append(
-            f"  none found: {report.cells:,} cells and every column name of "
-            f"{len(report.files)} file(s) searched for names, e-mail addresses, phone "
+            f"  none found: {report.cells:,} cells, column names included, of "
+            f"{len(report.files)} table(s) searched for names, e-mail addresses, phone "
             "numbers, full dates, record numbers, addresses, web addresses"
         )
+    if report.reviewed:
+        lines.append("  reviewed by the authors as not identifying (--not-identifier): "
+                     + "; ".join(repr(t) for t in report.reviewed))  # fmt: skip
     lines += ["", "Quasi-identifiers, counted per patient",
               f"  {', '.join(r.attributes) or 'none declared in the schema'}",
               f"  sensitive attribute: {', '.join(report.sensitive) or 'none declared'} "

@@ -170,9 +170,17 @@ def _arrow_read(
     block_size = 1 << 20
     for _ in range(MAX_TYPED_RETRIES + 6):
         invalid: list[tuple[int | None, str]] = []
+        undecodable: list[int | None] = []
 
-        def handler(row: Any, invalid: list[tuple[int | None, str]] = invalid) -> str:
-            invalid.append((row.number, row.text))
+        def handler(
+            row: Any,
+            invalid: list[tuple[int | None, str]] = invalid,
+            undecodable: list[int | None] = undecodable,
+        ) -> str:
+            try:
+                invalid.append((row.number, row.text))
+            except UnicodeDecodeError:
+                undecodable.append(row.number)
             return "skip"
 
         if len(as_text - {n for n in labels if n not in declared}) > MAX_TYPED_RETRIES:
@@ -195,9 +203,12 @@ def _arrow_read(
                     false_values=list(DEFAULT_FALSE_VALUES),
                 ),
             )  # fmt: skip
+            if undecodable:
+                raise InputError(f"{path} is not UTF-8 text")
             return table, invalid, as_text
         except pa.ArrowInvalid as exc:
-            message = str(exc)
+            # pyarrow quotes the offending row; a cell may be an identifier, so it is cut.
+            message = re.sub(r"(columns, got \d+|column)\s*:.*", r"\1", str(exc), flags=re.S)
             if "invalid UTF8" in message:
                 raise InputError(f"{path} is not UTF-8 text") from None
             if "straddling" in message and block_size < 1 << 30:
@@ -460,32 +471,42 @@ class Cells:
     rows: np.ndarray
 
 
-def read_cells(path: Path, *, delimiter: str | None = None) -> Cells:
-    """Read every cell of a CSV, TSV or XLSX file as text; `InputError` if it cannot be read."""
+def read_cells(path: Path, *, delimiter: str | None = None) -> list[Cells]:
+    """Every cell of a CSV or TSV file, or of every sheet of a workbook, as text.
+
+    `InputError` if the file cannot be read; the message never quotes a cell.
+    """
     import numpy as np
-    import pandas as pd
 
     if not path.is_file():
         raise InputError(f"file not found: {path}")
     try:
         if path.suffix.lower() == ".xlsx":
-            sheet, grid = _xlsx_grid(path)
-            where = f"{path}, sheet '{sheet}'"
-            if not grid:
-                raise InputError(f"{where} is empty")
-            header, body = grid[0], grid[1:]
-            rows = np.arange(2, len(body) + 2)
-        else:
-            delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else None)
-            delimiter = delimiter or _detect_delimiter(path)
-            fast = _csv_columns(path, delimiter)
-            if fast is not None:
-                return fast
-            where, (header, body, rows) = str(path), _csv_grid(path, delimiter)
+            return [
+                _grid_cells(
+                    f"{path}, sheet '{name}'",
+                    grid[0] if grid else [],
+                    grid[1:],
+                    np.arange(2, len(grid) + 1),
+                )
+                for name, grid in _xlsx_sheets(path)
+            ]
+        delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else None)
+        delimiter = delimiter or _detect_delimiter(path)
+        fast = _csv_columns(path, delimiter)
+        if fast is not None:
+            return [fast]
+        header, body, rows = _csv_grid(path, delimiter)
+        return [_grid_cells(str(path), header, body, rows)]
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _grid_cells(where: str, header: list[str], body: list[list[str]], rows: np.ndarray) -> Cells:
+    import pandas as pd
+
     labels = _cell_labels(header)
     width = len(labels)
     columns = {
@@ -556,6 +577,11 @@ def _csv_grid(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], n
 
 def _xlsx_grid(path: Path) -> tuple[str, list[list[str]]]:
     """The data sheet of a workbook as rows of text, without trailing empty rows."""
+    return _xlsx_sheets(path, only_data_sheet=True)[0]
+
+
+def _xlsx_sheets(path: Path, *, only_data_sheet: bool = False) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet of a workbook (or only the data sheet) as rows of text."""
     import openpyxl
 
     try:
@@ -566,12 +592,14 @@ def _xlsx_grid(path: Path) -> tuple[str, list[list[str]]]:
     except Exception as exc:
         raise InputError(f"{path} is not a readable Excel workbook ({exc})") from None
     try:
-        sheet = _data_sheet([str(n) for n in book.sheetnames])
-        grid = [
-            [_excel_cell_text(v) for v in row] for row in book[sheet].iter_rows(values_only=True)
-        ]
+        names = [str(n) for n in book.sheetnames]
+        sheets = []
+        for name in [_data_sheet(names)] if only_data_sheet else names:
+            grid = [[_excel_cell_text(v) for v in row]
+                    for row in book[name].iter_rows(values_only=True)]  # fmt: skip
+            while grid and not any(grid[-1]):  # formatted but empty rows at the end of a sheet
+                grid.pop()
+            sheets.append((name, grid))
     finally:
         book.close()
-    while grid and not any(grid[-1]):  # formatted but empty rows at the end of a sheet
-        grid.pop()
-    return sheet, grid
+    return sheets

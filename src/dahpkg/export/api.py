@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,21 +59,27 @@ def prepare(
     *,
     risk_accepted: str | None = None,
     generalise: str | Generalisation | None = None,
+    not_identifiers: Iterable[str] = (),
     gate: bool = True,
 ) -> Prepared:
-    """Validate, check the disclosure risk and load.
+    """Check the disclosure risk, validate and load.
 
-    `DataError` with the validation summary if the data are invalid; `DataError` if a direct
-    identifier is found, or if the risk of re-identification is above the threshold and
-    ``risk_accepted`` does not say why it may be released anyway. ``generalise``
-    (``"ages=10y"``) releases the ages in bands. ``gate=False`` skips the refusal (not the
-    check) for work that sends nothing anywhere, such as the FAIR self-assessment.
+    `DataError` if a direct identifier is found (checked first, so that no message quotes
+    it), if the data are invalid (with the validation summary), or if the risk of
+    re-identification is above the threshold and ``risk_accepted`` does not say why it may be
+    released anyway. ``generalise`` (``"ages=10y"``) releases the ages in bands;
+    ``not_identifiers`` are texts the authors reviewed as not identifying. ``gate=False``
+    skips the refusal (not the check) for work that sends nothing anywhere, such as the FAIR
+    self-assessment.
     """
     from dahpkg import privacy
     from dahpkg.package import load
     from dahpkg.validation import validate
 
     source = locate(path)
+    risk = privacy.check(path, generalise=generalise, not_identifiers=not_identifiers)
+    if gate and risk.identifiers:
+        privacy.gate(risk, risk_accepted)
     report = validate(path)
     if not report.valid:
         failing = [f"  {r.rule.id}: {r.failed} failure(s)" for r in report.results if r.failed]
@@ -87,7 +93,6 @@ def prepare(
             + f"\nRun `dahpkg validate {path or ''}`".rstrip()
             + " for every finding."
         )
-    risk = privacy.check(path, generalise=generalise)
     if gate:
         privacy.gate(risk, risk_accepted)
     descriptor = (
@@ -99,8 +104,24 @@ def prepare(
         source = replace(
             source, schema=privacy.generalise_schema(source.schema, risk.generalisation)
         )
+        descriptor = _generalised(descriptor, risk.generalisation)
     accepted = (risk_accepted or "").strip() or None
     return Prepared(source, report, episodes, descriptor, _created(descriptor), risk, accepted)
+
+
+def _generalised(descriptor: dict[str, Any], rule: Generalisation) -> dict[str, Any]:
+    """The descriptor of a generalised release: without the tables that print exact values,
+    and saying so, so that every file of the bundle describes the same release."""
+    result: dict[str, Any] = json.loads(json.dumps(descriptor))
+    resources = result.get("resources", [])
+    dropped = [r for r in resources if r.get("name") in VERBATIM_RESOURCES]
+    result["resources"] = [r for r in resources if r not in dropped]
+    note = f"This release generalises the data: {rule.describe()}."
+    for resource in dropped:
+        title = resource.get("title") or resource["name"]
+        note += f" {title} ({resource.get('path')}) is left out of it: it prints exact values."
+    result["description"] = f"{result.get('description', '')} {note}".strip()
+    return result
 
 
 def _created(descriptor: dict[str, Any]) -> datetime:
@@ -151,12 +172,13 @@ def write_new(output: Path, data: bytes, *, force: bool) -> None:
 
 
 def export_file(kind: str, path: str | Path | None, output: str | Path, *, force: bool = False,
-                risk_accepted: str | None = None,
-                generalise: str | Generalisation | None = None) -> Path:  # fmt: skip
+                risk_accepted: str | None = None, generalise: str | Generalisation | None = None,
+                not_identifiers: Iterable[str] = ()) -> Path:  # fmt: skip
     """Validate the package at ``path``, check its disclosure risk (see `prepare`) and write
     one export to ``output``."""
     output = Path(output)
-    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise)
+    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise,
+                       not_identifiers=not_identifiers)  # fmt: skip
     write_new(output, render_file(kind, prepared, suffix=output.suffix), force=force)
     return output
 
@@ -173,6 +195,7 @@ class Bundle:
 def export_supplement(path: str | Path | None = None, output: str | Path | None = None, *,
                       force: bool = False, risk_accepted: str | None = None,
                       generalise: str | Generalisation | None = None,
+                      not_identifiers: Iterable[str] = (),
                       progress: Callable[[str], None] = silent) -> Bundle:  # fmt: skip
     """Validate the package at ``path``, check its disclosure risk (see `prepare`) and write
     the journal's supplementary zip.
@@ -180,11 +203,32 @@ def export_supplement(path: str | Path | None = None, output: str | Path | None 
     The zip is deterministic: the same package gives the same bytes (fixed dates, sorted
     entries, stable metadata). Returns where it was written and what it holds.
     """
+    progress("validating the package and checking its disclosure risk")
+    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise,
+                       not_identifiers=not_identifiers)  # fmt: skip
+    supplement = build_supplement(prepared, progress)
+    target = Path(output) if output else Path(supplement.name)
+    write_new(target, supplement.archive, force=force)
+    return Bundle(target, {n: len(d) for n, d in sorted(supplement.files.items())},
+                  hashlib.sha256(supplement.archive).hexdigest())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Supplement:
+    """The supplementary bundle in memory: its zip, named NAME-VERSION-supplement.zip, and
+    every file it holds by its path inside the bundle."""
+
+    name: str
+    archive: bytes
+    files: dict[str, bytes]
+
+
+def build_supplement(prepared: Prepared,
+                     progress: Callable[[str], None] = silent) -> Supplement:  # fmt: skip
+    """The supplementary bundle of a prepared package (see `export_supplement`)."""
     from dahpkg.export.bundle import contents
     from dahpkg.export.formats import zip_entries
 
-    progress("validating the package and checking its disclosure risk")
-    prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise)
     if prepared.source.descriptor is None:
         raise InputError(
             "the supplementary bundle needs a data package (datapackage.json) for its "
@@ -195,10 +239,7 @@ def export_supplement(path: str | Path | None = None, output: str | Path | None 
     version = str(prepared.descriptor.get("version") or "0")
     top = f"{name}-{version}"
     archive = zip_entries(((f"{top}/{n}", data) for n, data in files.items()), prepared.created)
-    target = Path(output) if output else Path(f"{top}-supplement.zip")
-    write_new(target, archive, force=force)
-    return Bundle(target, {n: len(d) for n, d in sorted(files.items())},
-                  hashlib.sha256(archive).hexdigest())  # fmt: skip
+    return Supplement(f"{top}-supplement.zip", archive, files)
 
 
 def bundle_descriptor(prepared: Prepared) -> dict[str, Any]:

@@ -1,0 +1,448 @@
+"""The Zenodo deposit, end to end, against a local Zenodo served over real HTTP on 127.0.0.1.
+
+Faults are injected in the server (tests/zenodo_double.py), never in the client: 429 with its
+rate-limit headers, an HTML 504 after the action succeeded, a connection reset mid-upload, a
+corrupted upload, and a crash of the client between two requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from dahpkg.cli import main
+from dahpkg.errors import DepositError, InputError
+from dahpkg.zenodo import Outcome, Retry, Token, deposit, explain, read_token, upload_set
+from zenodo_double import TOKEN, WRITE_ONLY_TOKEN, ZenodoDouble
+
+from conftest import ACCEPT, CONSENT
+
+
+@pytest.fixture
+def double() -> Iterator[ZenodoDouble]:
+    server = ZenodoDouble().start()
+    yield server
+    server.stop()
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+def run_deposit(double: ZenodoDouble, state: Path, sleeps: Sleeps | None = None,
+                path: Path | None = None, **options: Any) -> Outcome:  # fmt: skip
+    return deposit(
+        path, base_url=double.url, token=Token(TOKEN, "a test"), risk_accepted=CONSENT,
+        state_file=state, retry=Retry(attempts=4, base=0.01, cap=5.0,
+                                      sleep=sleeps if sleeps is not None else Sleeps()),
+        **options,
+    )  # fmt: skip
+
+
+def creates(double: ZenodoDouble) -> int:
+    return sum(1 for r in double.requests
+               if r.method == "POST" and r.path == "/api/deposit/depositions")  # fmt: skip
+
+
+def local_files() -> dict[str, str]:
+    from dahpkg.export.api import build_supplement, prepare
+
+    files = upload_set(build_supplement(prepare(None, risk_accepted=CONSENT)))
+    return {n: hashlib.md5(d).hexdigest() for n, d in files.items()}
+
+
+def expected_metadata() -> dict[str, Any]:
+    from dahpkg.export.api import build_supplement, prepare
+
+    files = build_supplement(prepare(None, risk_accepted=CONSENT)).files
+    metadata: dict[str, Any] = json.loads(files["zenodo.json"])["metadata"]
+    return metadata
+
+
+def server_files(double: ZenodoDouble, dep_id: int) -> dict[str, str]:
+    return {n: hashlib.md5(b).hexdigest() for n, b in double.depositions[dep_id].files.items()}
+
+
+def cli(double: ZenodoDouble, state: Path, *args: str,
+        env: dict[str, str] | None = None) -> tuple[int, str, str]:  # fmt: skip
+    result = CliRunner(env={"ZENODO_TOKEN": TOKEN} if env is None else env).invoke(
+        main, ["deposit", "zenodo", "--base-url", double.url, "--state-file", str(state), *args]
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+# --- the whole run --------------------------------------------------------------------------
+
+
+def test_draft_upload_verify_metadata_then_publish(double: ZenodoDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state)
+    assert not first.published and first.deposition is not None and not first.resumed
+    dep = double.depositions[first.deposition]
+    assert dep.state == "unsubmitted"
+    assert server_files(double, first.deposition) == local_files()  # every file, every md5
+    assert len(first.uploaded) == len(local_files()) == 18
+    assert "im-dah-case-series-0.1.0-supplement.zip" in first.uploaded
+    sent = dep.metadata
+    assert sent == expected_metadata()  # as zenodo.json in the bundle, nothing added or lost
+    assert sent["title"].startswith("Immune-mediated diffuse alveolar haemorrhage")
+    assert sent["version"] == "0.1.0" and sent["upload_type"] == "dataset"
+    assert "dahpkg draft" not in sent["notes"] and CONSENT in sent["notes"]  # nonce replaced
+    assert first.reserved_doi == f"10.5072/zenodo.{first.deposition}"
+
+    second = run_deposit(double, state, publish=True)
+    assert second.resumed and second.published and second.deposition == first.deposition
+    assert second.uploaded == [] and len(second.kept) == 18
+    assert second.doi == f"10.5072/zenodo.{first.deposition}"
+    assert dep.state == "done" and dep.submitted
+    assert creates(double) == 1 and len(double.live()) == 1
+
+    third = run_deposit(double, state, publish=True)  # the same version again: nothing sent
+    before = len(double.requests)
+    assert third.published and third.doi == second.doi and "already published" in third.notes[0]
+    assert len(double.requests) == before
+
+
+def test_cli_run_and_exit_codes(double: ZenodoDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    code, out, err = cli(double, state)
+    assert code == 1 and "--risk-accepted" in err and double.requests == []  # the gate first
+    code, out, err = cli(double, state, *ACCEPT)
+    assert code == 0, err
+    assert "uploaded 18 file(s)" in out and "every md5 matches" in out
+    assert f"Draft left unpublished (check it, then rerun with --publish): {double.root}" in out
+    code, out, err = cli(double, state, *ACCEPT, "--publish")
+    assert code == 0, err
+    assert "(resumed)" in out and "kept 18 already there" in out
+    assert "Published: DOI 10.5072/zenodo." in out
+    code, _, err = cli(double, state, *ACCEPT, env={})
+    assert code == 2 and "no Zenodo token in ZENODO_TOKEN" in err
+    code, _, err = cli(double, state, *ACCEPT, "--sandbox")
+    assert code == 2 and "either --sandbox or --base-url" in err
+    result = CliRunner().invoke(main, ["deposit", "zenodo", "--base-url",
+                                       "http://zenodo.example/api", *ACCEPT])  # fmt: skip
+    assert result.exit_code == 2 and "must be an https:// address" in result.stderr
+
+
+def test_dry_run_sends_nothing(double: ZenodoDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    code, out, err = cli(double, state, *ACCEPT, "--dry-run", "--publish", env={})
+    assert code == 0, err  # no token needed
+    assert double.requests == [] and not state.exists()
+    assert f"POST   {double.url}/deposit/depositions  create a draft" in out
+    assert out.count("PUT    {links.bucket}/") == 18 and "POST   {links.publish}  publish" in out
+    md5 = local_files()["episodes.sav"]
+    assert f"PUT    {{links.bucket}}/episodes.sav  7,488 bytes, md5 {md5}" in out
+
+
+# --- the token ------------------------------------------------------------------------------
+
+
+def test_token_only_in_the_authorization_header(double: ZenodoDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    double.inject("POST", r"/actions/publish$", "504-after")
+    double.inject("PUT", r"/api/files/", "429")
+    run_deposit(double, state, publish=True)
+    assert double.requests
+    for request in double.requests:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        assert TOKEN not in request.path and TOKEN not in request.query
+        assert "access_token" not in request.query
+        assert request.headers["user-agent"].startswith("dahpkg/")
+    assert TOKEN not in state.read_text()
+
+
+def test_token_never_printed_or_stored(double: ZenodoDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    texts = []
+    for fault in ("429", "504", "reset", "corrupt"):
+        double.inject("PUT", r"/api/files/.*README", fault, times=9)
+        with pytest.raises(DepositError) as raised:
+            run_deposit(double, state)
+        texts += [str(raised.value), repr(raised.value)]
+        double.faults.clear()
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    good = CliRunner(env={}).invoke(main, [
+        "deposit", "zenodo", "--base-url", double.url, "--state-file", str(state),
+        "--token-file", str(token_file), *ACCEPT, "--publish"])  # fmt: skip
+    assert good.exit_code == 0 and "Published" in good.stdout
+    bad = CliRunner(env={"ZENODO_TOKEN": "not-" + TOKEN}).invoke(main, [
+        "deposit", "zenodo", "--base-url", double.url, "--state-file", str(tmp_path / "s2"),
+        *ACCEPT])  # fmt: skip
+    assert bad.exit_code == 3 and "401" in bad.stderr and "Check the token" in bad.stderr
+    texts += [good.stdout, good.stderr, bad.stdout, bad.stderr, repr(bad.exception),
+              state.read_text(), (tmp_path / "s2").read_text()]  # fmt: skip
+    assert len(texts) == 15
+    for text in texts:
+        assert TOKEN not in text
+    assert TOKEN not in repr(Token(TOKEN, "x")) and TOKEN not in str(Token(TOKEN, "x"))
+
+
+def test_token_sources(tmp_path: Path) -> None:
+    assert read_token(environ={"ZENODO_TOKEN": " abc123 \n"}).value == "abc123"
+    (tmp_path / "t").write_text("filetoken\n")
+    token = read_token(tmp_path / "t", environ={"ZENODO_TOKEN": "envtoken"})
+    assert token.value == "filetoken" and "envtoken" not in str(token)
+    for content in ("", "two words\n", "caf\u00e9"):
+        (tmp_path / "t").write_text(content)
+        with pytest.raises(InputError) as raised:
+            read_token(tmp_path / "t")
+        assert content.strip() == "" or content.strip() not in str(raised.value)
+    with pytest.raises(InputError, match="cannot read the token file"):
+        read_token(tmp_path / "missing")
+    with pytest.raises(InputError, match="no Zenodo token"):
+        read_token(environ={})
+
+
+# --- retries and reconciliation -------------------------------------------------------------
+
+
+def test_429_waits_as_the_rate_limit_headers_ask(double: ZenodoDouble, tmp_path: Path,
+                                                 sleeps: Sleeps) -> None:  # fmt: skip
+    double.inject("POST", r"/api/deposit/depositions$", "429", times=2)
+    double.inject("PUT", r"/api/files/.*episodes\.sav$", "429")
+    outcome = run_deposit(double, tmp_path / "state.json", sleeps)
+    assert sleeps == [1.0, 1.0, 1.0]  # Retry-After: 1, rather than the 0.01 s backoff
+    assert creates(double) == 3 and len(double.live()) == 1  # two refused, one made
+    assert server_files(double, outcome.deposition or 0) == local_files()
+
+
+def test_html_504_after_create_is_reconciled_not_repeated(double: ZenodoDouble,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    double.inject("POST", r"/api/deposit/depositions$", "504-after")
+    outcome = run_deposit(double, tmp_path / "state.json")
+    assert creates(double) == 1 and len(double.live()) == 1  # the lost answer was not retried
+    assert outcome.deposition == double.live()[0].id
+    assert any(r.method == "GET" and "status=draft" in r.query for r in double.requests)
+
+
+def test_lost_answer_to_a_create_that_failed_is_sent_again(double: ZenodoDouble,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    double.inject("POST", r"/api/deposit/depositions$", "504")  # HTML 504, nothing created
+    run_deposit(double, tmp_path / "state.json")
+    assert creates(double) == 2 and len(double.live()) == 1
+
+
+def test_html_504_after_publish_is_reconciled(double: ZenodoDouble, tmp_path: Path) -> None:
+    double.inject("POST", r"/actions/publish$", "504-after")
+    outcome = run_deposit(double, tmp_path / "state.json", publish=True)
+    publishes = [r for r in double.requests if r.path.endswith("/actions/publish")]
+    assert len(publishes) == 1 and outcome.published
+    assert outcome.doi == f"10.5072/zenodo.{outcome.deposition}"
+
+
+def test_reset_mid_upload_and_corrupted_upload_are_sent_again(
+    double: ZenodoDouble, tmp_path: Path
+) -> None:
+    double.inject("PUT", r"/api/files/.*supplement\.zip$", "reset")
+    double.inject("PUT", r"/api/files/.*codebook\.html$", "corrupt")
+    outcome = run_deposit(double, tmp_path / "state.json")
+    puts = [r.path.rsplit("/", 1)[1] for r in double.requests if r.method == "PUT"
+            and r.path.startswith("/api/files/")]  # fmt: skip
+    assert puts.count("im-dah-case-series-0.1.0-supplement.zip") == 2
+    assert puts.count("codebook.html") == 2
+    assert server_files(double, outcome.deposition or 0) == local_files()
+
+
+def test_a_file_that_stays_corrupted_fails_with_the_step(double: ZenodoDouble,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    double.inject("PUT", r"/api/files/.*LICENSE$", "corrupt", times=2)
+    with pytest.raises(DepositError, match=r"uploading LICENSE: the server's md5 \(\w+\) differs"):
+        run_deposit(double, tmp_path / "state.json")
+
+
+class CrashAfter(httpx.BaseTransport):
+    """Pass requests to the real transport; after the one that matches, the client 'dies'."""
+
+    def __init__(self, method: str, path: str, after: int = 1) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.method, self.path, self.left = method, path, after
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.method == self.method and request.url.path.endswith(self.path):
+            self.left -= 1
+            if self.left == 0:
+                response.read()
+                raise KeyboardInterrupt("killed")
+        return response
+
+
+def test_crash_after_create_then_rerun_resumes_the_same_draft(double: ZenodoDouble,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    with (
+        pytest.raises(KeyboardInterrupt),
+        httpx.Client(transport=CrashAfter("POST", "/api/deposit/depositions")) as client,
+    ):  # the draft exists, but the run dies before it can note its id
+        run_deposit(double, state, http=client)
+    assert len(double.live()) == 1 and json.loads(state.read_text())["deposits"]
+    outcome = run_deposit(double, state, publish=True)
+    assert outcome.resumed and outcome.published
+    assert creates(double) == 1 and len(double.live()) == 1  # no second deposition
+
+
+def test_crash_mid_upload_then_rerun_sends_only_the_rest(double: ZenodoDouble,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    with (
+        pytest.raises(KeyboardInterrupt),
+        httpx.Client(transport=CrashAfter("PUT", "/episodes.dta")) as client,
+    ):
+        run_deposit(double, state, http=client)
+    (dep,) = double.live()
+    before = set(dep.files)
+    assert "episodes.dta" in before and "zenodo.json" not in before
+    dep.files["episodes.dta"] = dep.files["episodes.dta"][:100]  # as if cut short
+    outcome = run_deposit(double, state, publish=True)
+    assert outcome.resumed and outcome.deposition == dep.id and creates(double) == 1
+    assert "episodes.dta" in outcome.removed and "episodes.dta" in outcome.uploaded
+    assert set(outcome.kept) == before - {"episodes.dta"}
+    assert server_files(double, dep.id) == local_files() and dep.submitted
+
+
+def test_network_down_fails_with_exit_3_and_resumes(double: ZenodoDouble, tmp_path: Path,
+                                                    sleeps: Sleeps) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    double.inject("PUT", r"/api/files/.*README\.md$", "reset", times=4)
+    with pytest.raises(DepositError, match=r"uploading README\.md: Zenodo did not answer after 4"):
+        run_deposit(double, state, sleeps)
+    assert sleeps == [0.01, 0.02, 0.04]  # exponential backoff
+    outcome = run_deposit(double, state)
+    assert outcome.resumed and "README.md" in outcome.uploaded and creates(double) == 1
+
+
+def test_a_draft_deleted_on_zenodo_is_replaced(double: ZenodoDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state)
+    double.depositions[first.deposition or 0].deleted = True
+    second = run_deposit(double, state)
+    assert second.deposition != first.deposition and "is gone from Zenodo" in second.notes[0]
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_validation_errors_in_both_forms(tmp_path: Path, package: Path, legacy: bool) -> None:
+    server = ZenodoDouble(legacy_errors=legacy).start()
+    try:
+        descriptor = json.loads((package / "datapackage.json").read_text())
+        descriptor["title"] = "IM"
+        (package / "datapackage.json").write_text(json.dumps(descriptor))
+        result = CliRunner(env={"ZENODO_TOKEN": TOKEN}).invoke(main, [
+            "deposit", "zenodo", str(package), "--base-url", server.url, "--state-file",
+            str(tmp_path / "s.json"), *ACCEPT])  # fmt: skip
+    finally:
+        server.stop()
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[:3] == [
+        "Error: creating the draft: Zenodo answered 400 Bad Request: "
+        + ("Validation error." if legacy else "A validation error occurred."),
+        "  metadata.title: Shorter than minimum length 3.",
+        "Correct these in datapackage.json or publication.toml and run again.",
+    ]
+
+
+def test_explain_names_the_step_status_and_fields() -> None:
+    def response(status: int, body: Any) -> httpx.Response:
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        kind = "text/html" if isinstance(body, bytes) else "application/json"
+        return httpx.Response(status, content=content, headers={"Content-Type": kind})
+
+    errors = [{"field": "metadata.license", "messages": ["Invalid license.", "Bad."]},
+              {"field": "metadata.creators.0.name", "message": "Name is required."}]  # fmt: skip
+    body = {"status": 400, "message": "A validation error occurred.", "errors": errors}
+    text = explain("setting the metadata", response(400, body))
+    assert text.splitlines() == [
+        "setting the metadata: Zenodo answered 400 Bad Request: A validation error occurred.",
+        "  metadata.license: Invalid license.; Bad.",
+        "  metadata.creators.0.name: Name is required.",
+        "Correct these in datapackage.json or publication.toml and run again.",
+    ]
+    assert explain("publishing", response(500, b"<html>oops</html>")) == (
+        "publishing: Zenodo answered 500 Internal Server Error (an HTML page)"
+    )
+    assert "deposit:actions" in explain("publishing", response(403, {"message": "Forbidden"}))
+
+
+def test_missing_scope_is_explained(double: ZenodoDouble, tmp_path: Path) -> None:
+    with pytest.raises(DepositError) as raised:
+        deposit(base_url=double.url, token=Token(WRITE_ONLY_TOKEN, "t"), risk_accepted=CONSENT,
+                state_file=tmp_path / "s.json", publish=True)  # fmt: skip
+    message = str(raised.value)
+    assert message.startswith("publishing: Zenodo answered 403") and "deposit:actions" in message
+    assert WRITE_ONLY_TOKEN not in message
+
+
+# --- new versions ---------------------------------------------------------------------------
+
+
+def bump(package: Path, version: str) -> Path:
+    path = package / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    descriptor["version"] = version
+    path.write_text(json.dumps(descriptor, indent=2))
+    return package
+
+
+def test_new_version(double: ZenodoDouble, tmp_path: Path, package: Path) -> None:
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state, publish=True)
+    with pytest.raises(DepositError, match=r"already holds version 0\.1\.0"):
+        run_deposit(double, tmp_path / "other.json", new_version_of=first.deposition)
+    new = run_deposit(double, state, path=bump(package, "0.2.0"),
+                      new_version_of=first.deposition, publish=True)  # fmt: skip
+    assert new.published and new.deposition != first.deposition
+    old, current = (
+        double.depositions[first.deposition or 0],
+        double.depositions[new.deposition or 0],
+    )
+    assert current.concept == old.concept and current.metadata["version"] == "0.2.0"
+    # the draft started with the previous files: those that changed were replaced
+    assert "im-dah-case-series-0.1.0-supplement.zip" in new.removed
+    assert "im-dah-case-series-0.2.0-supplement.zip" in current.files
+    assert "im-dah-case-series-0.1.0-supplement.zip" not in current.files
+    assert "episodes.sav" in new.kept  # unchanged files are not sent again
+    assert current.metadata["publication_date"]  # cleared by the server, set again
+    assert len([d for d in double.live() if d.concept == old.concept]) == 2
+
+
+def test_new_version_crash_and_rerun(double: ZenodoDouble, tmp_path: Path,
+                                     package: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state, publish=True)
+    bump(package, "0.2.0")
+    double.inject("POST", r"/actions/newversion$", "504-after")
+    new = run_deposit(double, state, path=package, new_version_of=first.deposition)
+    versions = [d for d in double.live() if d.concept == double.depositions[first.deposition or 0]
+                .concept]  # fmt: skip
+    assert len(versions) == 2 and new.deposition == versions[1].id
+    again = run_deposit(double, state, path=package, new_version_of=first.deposition,
+                        publish=True)  # fmt: skip
+    assert again.resumed and again.deposition == new.deposition and again.published
+    newversions = [r for r in double.requests if r.path.endswith("/actions/newversion")]
+    assert len(newversions) == 1
+
+
+def test_new_version_refuses_a_stranger_draft(double: ZenodoDouble, tmp_path: Path,
+                                              package: Path) -> None:  # fmt: skip
+    first = run_deposit(double, tmp_path / "a.json", publish=True)
+    bump(package, "0.2.0")
+    run_deposit(double, tmp_path / "b.json", path=package, new_version_of=first.deposition)
+    with pytest.raises(DepositError, match="a draft of a new version already exists"):
+        run_deposit(double, tmp_path / "c.json", path=package, new_version_of=first.deposition)
