@@ -422,6 +422,20 @@ def test_new_version(double: ZenodoDouble, tmp_path: Path, package: Path) -> Non
     assert len([d for d in double.live() if d.concept == old.concept]) == 2
 
 
+def test_new_version_waits_out_the_403_after_newversion(double: ZenodoDouble, tmp_path: Path,
+                                                       package: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state, publish=True)
+    double.inject("DELETE", r"/api/files/", "403", times=2)
+    new = run_deposit(double, state, path=bump(package, "0.2.0"),
+                      new_version_of=first.deposition, publish=True)  # fmt: skip
+    assert new.published
+    assert [r.status for r in double.requests if r.method == "DELETE"][:3] == [403, 403, 204]
+    double.inject("PUT", r"/api/files/", "403")  # in a first version's draft, 403 is final
+    with pytest.raises(DepositError, match=r"uploading .*: Zenodo answered 403"):
+        run_deposit(double, tmp_path / "other.json")
+
+
 def test_new_version_crash_and_rerun(double: ZenodoDouble, tmp_path: Path,
                                      package: Path) -> None:  # fmt: skip
     state = tmp_path / "state.json"

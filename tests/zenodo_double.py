@@ -8,7 +8,8 @@ errors in the live ``messages`` form (or the legacy ``message`` form); publish (
 locked, no second publish); newversion (201, the new draft with the files copied and the
 publication date cleared; one draft per concept); edit, discard, delete and list. Faults can be
 injected: 429 with rate-limit headers, an HTML 502/504 before or *after* the action happened, a
-connection reset mid-upload or after the action, a transient 403, and a corrupted upload.
+connection reset mid-upload or after the action, a transient 403, a corrupted upload, and a
+slow answer.
 
 Run it on its own for a manual session (prints the base URL and a token)::
 
@@ -24,6 +25,7 @@ import re
 import socket
 import struct
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,7 +56,7 @@ HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>502</body></
 class Fault:
     method: str
     path: str  # a regular expression searched in the request path
-    kind: str  # 429, 502, 504, 504-after, reset, reset-after, 403, corrupt
+    kind: str  # 429, 502, 504, 504-after, reset, reset-after, 403, corrupt, delay
     times: int = 1
 
 
@@ -100,6 +102,7 @@ class ZenodoDouble:
         }
         self.legacy_errors = legacy_errors
         self.quota = quota
+        self.delay = 3.0
         self.depositions: dict[int, Deposition] = {}
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
@@ -546,6 +549,8 @@ def _handler(double: ZenodoDouble) -> type[BaseHTTPRequestHandler]:
                 self.rfile.read(length // 2)  # part of the body, then the connection drops
                 return self._reset()
             body = self._body(headers, length)
+            if fault == "delay":  # a slow server: time for a client to give up or be killed
+                time.sleep(double.delay)
             if fault == "429":
                 reset = int(dt.datetime.now(dt.UTC).timestamp()) + 1
                 return self._send(
@@ -626,9 +631,12 @@ def _handler(double: ZenodoDouble) -> type[BaseHTTPRequestHandler]:
             if status != 204:
                 self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if status != 204:
-                self.wfile.write(data)
+            try:
+                self.end_headers()
+                if status != 204:
+                    self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client went away, as clients do
 
     return Handler
 

@@ -182,6 +182,7 @@ class ZenodoAPI:
         upload: bytes | None = None,
         idempotent: bool = True,
         missing_ok: bool = False,
+        also_transient: tuple[int, ...] = (),
     ) -> Any:
         """Send one request and return its JSON; retry what is safe to retry.
 
@@ -216,7 +217,7 @@ class ZenodoAPI:
                     self.retry.wait(attempt, None)
                 continue
             status = response.status_code
-            if status in TRANSIENT:
+            if status in TRANSIENT or (status in also_transient and idempotent):
                 last = _status_text(response)
                 if status != 429 and not idempotent:
                     raise Unknown(step, f"Zenodo answered {last}")
@@ -283,19 +284,19 @@ class ZenodoAPI:
         listing = self.request("listing the draft's files", "GET", deposition["links"]["files"])
         return {f["filename"]: str(f["checksum"]).removeprefix("md5:") for f in listing}
 
-    def upload(self, deposition: dict[str, Any], name: str, data: bytes) -> str:
-        answer = self.request(
-            f"uploading {name}", "PUT", _bucket_url(deposition, name), upload=data
-        )
+    def upload(
+        self, deposition: dict[str, Any], name: str, data: bytes, flaky: tuple[int, ...] = ()
+    ) -> str:
+        url = _bucket_url(deposition, name)
+        answer = self.request(f"uploading {name}", "PUT", url, upload=data, also_transient=flaky)
         return str(answer.get("checksum", "")).removeprefix("md5:")
 
-    def delete_file(self, deposition: dict[str, Any], name: str) -> None:
-        self.request(
-            f"removing {name} from the draft",
-            "DELETE",
-            _bucket_url(deposition, name),
-            missing_ok=True,
-        )
+    def delete_file(
+        self, deposition: dict[str, Any], name: str, flaky: tuple[int, ...] = ()
+    ) -> None:
+        url = _bucket_url(deposition, name)
+        step = f"removing {name} from the draft"
+        self.request(step, "DELETE", url, missing_ok=True, also_transient=flaky)
 
     def set_metadata(self, deposition: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
         url = deposition["links"]["self"]
@@ -682,11 +683,14 @@ class _Run:
         )
 
     def _sync_files(self, api: ZenodoAPI, draft: dict[str, Any]) -> None:
+        # Zenodo answers 403 to file operations for a while after a new version is made
+        # (zenodo#2502): in a new version's draft, a 403 is waited out like a 503.
+        flaky = (403,) if self.entry.get("new_version_of") is not None else ()
         on_server = api.files(draft)
         for name, md5 in on_server.items():
             if self.md5.get(name) != md5:  # a previous version's file, or a partial upload
                 self.progress(f"removing {name} from the draft")
-                api.delete_file(draft, name)
+                api.delete_file(draft, name, flaky)
                 self.outcome.removed.append(name)
         recorded: dict[str, str] = self.entry.setdefault("files", {})
         for name, data in self.uploads.items():
@@ -695,7 +699,7 @@ class _Run:
                 recorded[name] = self.md5[name]
                 continue
             for attempt in (1, 2):
-                checksum = api.upload(draft, name, data)
+                checksum = api.upload(draft, name, data, flaky)
                 if checksum == self.md5[name]:
                     break
                 if attempt == 2:
