@@ -76,8 +76,11 @@ def server_files(double: ZenodoDouble, dep_id: int) -> dict[str, str]:
     return {n: hashlib.md5(b).hexdigest() for n, b in double.depositions[dep_id].files.items()}
 
 
+NO_TOKEN: dict[str, str | None] = {"ZENODO_TOKEN": None}  # removed from the environment
+
+
 def cli(double: ZenodoDouble, state: Path, *args: str,
-        env: dict[str, str] | None = None) -> tuple[int, str, str]:  # fmt: skip
+        env: dict[str, str | None] | None = None) -> tuple[int, str, str]:  # fmt: skip
     result = CliRunner(env={"ZENODO_TOKEN": TOKEN} if env is None else env).invoke(
         main, ["deposit", "zenodo", "--base-url", double.url, "--state-file", str(state), *args]
     )
@@ -128,18 +131,20 @@ def test_cli_run_and_exit_codes(double: ZenodoDouble, tmp_path: Path) -> None:
     assert code == 0, err
     assert "(resumed)" in out and "kept 18 already there" in out
     assert "Published: DOI 10.5072/zenodo." in out
-    code, _, err = cli(double, state, *ACCEPT, env={})
+    code, _, err = cli(double, state, *ACCEPT, env=NO_TOKEN)
     assert code == 2 and "no Zenodo token in ZENODO_TOKEN" in err
     code, _, err = cli(double, state, *ACCEPT, "--sandbox")
     assert code == 2 and "either --sandbox or --base-url" in err
-    result = CliRunner().invoke(main, ["deposit", "zenodo", "--base-url",
-                                       "http://zenodo.example/api", *ACCEPT])  # fmt: skip
-    assert result.exit_code == 2 and "must be an https:// address" in result.stderr
+    for url in ("http://zenodo.example/api", "http://localhost@zenodo.example/api",
+                "http://localhost.zenodo.example/api", "ftp://127.0.0.1/api"):  # fmt: skip
+        result = CliRunner().invoke(main, ["deposit", "zenodo", "--base-url", url, *ACCEPT,
+                                           "--dry-run"])  # fmt: skip
+        assert result.exit_code == 2 and "must be https://HOST" in result.stderr, url
 
 
 def test_dry_run_sends_nothing(double: ZenodoDouble, tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    code, out, err = cli(double, state, *ACCEPT, "--dry-run", "--publish", env={})
+    code, out, err = cli(double, state, *ACCEPT, "--dry-run", "--publish", env=NO_TOKEN)
     assert code == 0, err  # no token needed
     assert double.requests == [] and not state.exists()
     assert f"POST   {double.url}/deposit/depositions  create a draft" in out
@@ -176,7 +181,7 @@ def test_token_never_printed_or_stored(double: ZenodoDouble, tmp_path: Path) -> 
         double.faults.clear()
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
-    good = CliRunner(env={}).invoke(main, [
+    good = CliRunner(env=NO_TOKEN).invoke(main, [
         "deposit", "zenodo", "--base-url", double.url, "--state-file", str(state),
         "--token-file", str(token_file), *ACCEPT, "--publish"])  # fmt: skip
     assert good.exit_code == 0 and "Published" in good.stdout
@@ -185,8 +190,8 @@ def test_token_never_printed_or_stored(double: ZenodoDouble, tmp_path: Path) -> 
         *ACCEPT])  # fmt: skip
     assert bad.exit_code == 3 and "401" in bad.stderr and "Check the token" in bad.stderr
     texts += [good.stdout, good.stderr, bad.stdout, bad.stderr, repr(bad.exception),
-              state.read_text(), (tmp_path / "s2").read_text()]  # fmt: skip
-    assert len(texts) == 15
+              state.read_text()]  # fmt: skip
+    assert len(texts) == 14
     for text in texts:
         assert TOKEN not in text
     assert TOKEN not in repr(Token(TOKEN, "x")) and TOKEN not in str(Token(TOKEN, "x"))
@@ -227,7 +232,7 @@ def test_html_504_after_create_is_reconciled_not_repeated(double: ZenodoDouble,
     outcome = run_deposit(double, tmp_path / "state.json")
     assert creates(double) == 1 and len(double.live()) == 1  # the lost answer was not retried
     assert outcome.deposition == double.live()[0].id
-    assert any(r.method == "GET" and "status=draft" in r.query for r in double.requests)
+    assert any(r.method == "GET" and "sort=mostrecent" in r.query for r in double.requests)
 
 
 def test_lost_answer_to_a_create_that_failed_is_sent_again(double: ZenodoDouble,
@@ -374,9 +379,10 @@ def test_explain_names_the_step_status_and_fields() -> None:
         "  metadata.creators.0.name: Name is required.",
         "Correct these in datapackage.json or publication.toml and run again.",
     ]
-    assert explain("publishing", response(500, b"<html>oops</html>")) == (
-        "publishing: Zenodo answered 500 Internal Server Error (an HTML page)"
-    )
+    assert explain("publishing", response(500, b"<html>oops</html>")).splitlines() == [
+        "publishing: Zenodo answered 500 Internal Server Error (an HTML page)",
+        "Nothing is lost: check the draft on Zenodo if the reason asks for it, then run the "
+        "same command again to resume."]  # fmt: skip
     assert "deposit:actions" in explain("publishing", response(403, {"message": "Forbidden"}))
 
 
@@ -392,9 +398,10 @@ def test_missing_scope_is_explained(double: ZenodoDouble, tmp_path: Path) -> Non
 # --- new versions ---------------------------------------------------------------------------
 
 
-def bump(package: Path, version: str) -> Path:
+def bump(package: Path, version: str, created: str = "2026-12-01T00:00:00Z") -> Path:
     path = package / "datapackage.json"
     descriptor = json.loads(path.read_text())
+    descriptor["created"] = created
     descriptor["version"] = version
     path.write_text(json.dumps(descriptor, indent=2))
     return package
@@ -403,8 +410,8 @@ def bump(package: Path, version: str) -> Path:
 def test_new_version(double: ZenodoDouble, tmp_path: Path, package: Path) -> None:
     state = tmp_path / "state.json"
     first = run_deposit(double, state, publish=True)
-    with pytest.raises(DepositError, match=r"already holds version 0\.1\.0"):
-        run_deposit(double, tmp_path / "other.json", new_version_of=first.deposition)
+    same = run_deposit(double, tmp_path / "other.json", new_version_of=first.deposition)
+    assert same.published and "already published on Zenodo" in same.notes[0]
     new = run_deposit(double, state, path=bump(package, "0.2.0"),
                       new_version_of=first.deposition, publish=True)  # fmt: skip
     assert new.published and new.deposition != first.deposition
@@ -417,8 +424,8 @@ def test_new_version(double: ZenodoDouble, tmp_path: Path, package: Path) -> Non
     assert "im-dah-case-series-0.1.0-supplement.zip" in new.removed
     assert "im-dah-case-series-0.2.0-supplement.zip" in current.files
     assert "im-dah-case-series-0.1.0-supplement.zip" not in current.files
-    assert "episodes.sav" in new.kept  # unchanged files are not sent again
-    assert current.metadata["publication_date"]  # cleared by the server, set again
+    assert "LICENSE" in new.kept  # unchanged files are not sent again
+    assert current.metadata["publication_date"] == "2026-12-01"  # cleared, set from the package
     assert len([d for d in double.live() if d.concept == old.concept]) == 2
 
 
@@ -433,7 +440,7 @@ def test_new_version_waits_out_the_403_after_newversion(double: ZenodoDouble, tm
     assert [r.status for r in double.requests if r.method == "DELETE"][:3] == [403, 403, 204]
     double.inject("PUT", r"/api/files/", "403")  # in a first version's draft, 403 is final
     with pytest.raises(DepositError, match=r"uploading .*: Zenodo answered 403"):
-        run_deposit(double, tmp_path / "other.json")
+        run_deposit(double, tmp_path / "other.json", path=bump(package, "0.3.0"))
 
 
 def test_new_version_crash_and_rerun(double: ZenodoDouble, tmp_path: Path,
@@ -456,7 +463,109 @@ def test_new_version_crash_and_rerun(double: ZenodoDouble, tmp_path: Path,
 def test_new_version_refuses_a_stranger_draft(double: ZenodoDouble, tmp_path: Path,
                                               package: Path) -> None:  # fmt: skip
     first = run_deposit(double, tmp_path / "a.json", publish=True)
+    double._newversion(double.depositions[first.deposition or 0])  # made on the web site
     bump(package, "0.2.0")
-    run_deposit(double, tmp_path / "b.json", path=package, new_version_of=first.deposition)
     with pytest.raises(DepositError, match="a draft of a new version already exists"):
-        run_deposit(double, tmp_path / "c.json", path=package, new_version_of=first.deposition)
+        run_deposit(double, tmp_path / "b.json", path=package, new_version_of=first.deposition)
+    # this version's own draft, made by an earlier run, is recognised whatever the state file
+    double.depositions[max(double.depositions)].deleted = True
+    mine = run_deposit(double, tmp_path / "c.json", path=package, new_version_of=first.deposition)
+    again = run_deposit(double, tmp_path / "d.json", path=package, new_version_of=first.deposition)
+    assert again.resumed and again.deposition == mine.deposition
+
+
+# --- found again without the state file, and other review findings ---------------------------
+
+
+def test_a_lost_state_file_never_means_a_second_deposition(double: ZenodoDouble,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    first = run_deposit(double, tmp_path / "a.json")
+    again = run_deposit(double, tmp_path / "b.json")  # another state file: the draft is found
+    assert again.resumed and again.deposition == first.deposition and creates(double) == 1
+    run_deposit(double, tmp_path / "c.json", publish=True)
+    (tmp_path / "c.json").unlink()
+    late = run_deposit(double, tmp_path / "c.json", publish=True)
+    assert late.published and "already published on Zenodo" in late.notes[0]
+    assert creates(double) == 1 and len(double.live()) == 1
+    assert sum(1 for r in double.requests if r.path.endswith("/actions/publish")) == 1
+
+
+def test_concurrent_runs_keep_each_others_state(tmp_path: Path) -> None:
+    from dahpkg.zenodo import DepositState
+
+    path = tmp_path / "state.json"
+    one, two = DepositState(path), DepositState(path)  # both read the file before either saved
+    one.entry("server a 0.1.0")["deposition"] = 1
+    one.save("server a 0.1.0")
+    two.entry("server a 0.2.0")["deposition"] = 2
+    two.save("server a 0.2.0")
+    saved = json.loads(path.read_text())["deposits"]
+    assert saved == {"server a 0.1.0": {"deposition": 1}, "server a 0.2.0": {"deposition": 2}}
+
+
+def test_a_rerun_with_other_options_is_refused(double: ZenodoDouble, tmp_path: Path,
+                                               package: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state, publish=True)
+    bump(package, "0.2.0")
+    run_deposit(double, state, path=package)  # forgot --new-version-of: a new concept's draft
+    with pytest.raises(DepositError, match=r"started a new deposition \(not a new version\)"):
+        run_deposit(double, state, path=package, new_version_of=first.deposition, publish=True)
+    assert sum(1 for d in double.live() if d.submitted) == 1
+
+
+def test_new_version_of_an_old_version_names_the_latest(double: ZenodoDouble, tmp_path: Path,
+                                                        package: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state, publish=True)
+    second = run_deposit(double, state, path=bump(package, "0.2.0"),
+                         new_version_of=first.deposition, publish=True)  # fmt: skip
+    with pytest.raises(DepositError, match=rf"the latest is {second.deposition}\)"):
+        run_deposit(double, state, path=bump(package, "0.3.0"), new_version_of=first.deposition)
+
+
+def test_rate_limit_reset_in_the_past_still_backs_off(double: ZenodoDouble, tmp_path: Path,
+                                                      sleeps: Sleeps) -> None:  # fmt: skip
+    double.inject("PUT", r"/api/files/.*LICENSE$", "429-reset-only", times=3)
+    run_deposit(double, tmp_path / "state.json", sleeps)
+    assert sleeps == [0.01, 0.02, 0.04]
+
+
+def test_a_server_that_is_not_zenodo(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "13")
+            self.end_headers()
+            self.wfile.write(b"<html></html>")
+
+        do_POST = do_GET
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = CliRunner(env={"ZENODO_TOKEN": TOKEN}).invoke(main, [
+            "deposit", "zenodo", "--base-url", f"http://127.0.0.1:{server.server_port}/api",
+            "--state-file", str(tmp_path / "s.json"), *ACCEPT])  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.exit_code == 3 and "Check --base-url" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_token_is_not_sent_to_another_server(double: ZenodoDouble, tmp_path: Path) -> None:
+    other = ZenodoDouble().start()
+    try:
+        double.files_root = other.root  # a link in Zenodo's answer leads elsewhere
+        with pytest.raises(DepositError, match="points to another server"):
+            run_deposit(double, tmp_path / "state.json")
+        assert other.requests == []
+    finally:
+        other.stop()

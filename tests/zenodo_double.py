@@ -56,7 +56,7 @@ HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>502</body></
 class Fault:
     method: str
     path: str  # a regular expression searched in the request path
-    kind: str  # 429, 502, 504, 504-after, reset, reset-after, 403, corrupt, delay
+    kind: str  # 429, 429-reset-only, 502, 504, 504-after, reset, reset-after, 403, corrupt, delay
     times: int = 1
 
 
@@ -103,6 +103,7 @@ class ZenodoDouble:
         self.legacy_errors = legacy_errors
         self.quota = quota
         self.delay = 3.0
+        self.files_root: str | None = None  # set: links.files points to another server
         self.depositions: dict[int, Deposition] = {}
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
@@ -154,7 +155,9 @@ class ZenodoDouble:
             "self": api,
             "html": f"{self.root}/deposit/{d.id}",
             "bucket": f"{self.url}/files/{d.bucket}",
-            "files": f"{api}/files",
+            "files": f"{self.files_root}/api/deposit/depositions/{d.id}/files"
+            if self.files_root
+            else f"{api}/files",
             "publish": f"{api}/actions/publish",
             "edit": f"{api}/actions/edit",
             "discard": f"{api}/actions/discard",
@@ -551,6 +554,11 @@ def _handler(double: ZenodoDouble) -> type[BaseHTTPRequestHandler]:
             body = self._body(headers, length)
             if fault == "delay":  # a slow server: time for a client to give up or be killed
                 time.sleep(double.delay)
+            if fault == "429-reset-only":  # rate-limit headers only, the server's clock behind
+                reset = int(dt.datetime.now(dt.UTC).timestamp()) - 3
+                return self._send(record, 429, {"status": 429, "message": "Too many requests."},
+                                  {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0",
+                                   "X-RateLimit-Reset": str(reset)})  # fmt: skip
             if fault == "429":
                 reset = int(dt.datetime.now(dt.UTC).timestamp()) + 1
                 return self._send(

@@ -512,15 +512,12 @@ def zenodo(path: Path | None, sandbox: bool, base_url: str | None, publish: bool
     """
     from dahpkg.errors import InputError
     from dahpkg.progress import Progress
-    from dahpkg.zenodo import SANDBOX_URL, ZENODO_URL, read_token
+    from dahpkg.zenodo import SANDBOX_URL, ZENODO_URL, check_base_url, read_token
     from dahpkg.zenodo import deposit as run_deposit
 
     if sandbox and base_url:
         raise InputError("give either --sandbox or --base-url, not both")
-    server = SANDBOX_URL if sandbox else (base_url or ZENODO_URL)
-    if not server.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise InputError(f"--base-url must be an https:// address (the token travels with "
-                         f"every request), not {server}")  # fmt: skip
+    server = check_base_url(SANDBOX_URL if sandbox else (base_url or ZENODO_URL))
     token = None if dry_run else read_token(token_file)
     progress = Progress()
     try:

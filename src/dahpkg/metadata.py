@@ -362,9 +362,16 @@ def zenodo(prepared: Prepared, facts: Facts) -> dict[str, Any]:
         ]
     if facts.zenodo_community:
         metadata["communities"] = [{"identifier": facts.zenodo_community}]
-    if prepared.privacy is not None:
-        metadata["notes"] = disclosure_note(prepared)
+    notes = [disclosure_note(prepared)] if prepared.privacy is not None else []
+    metadata["notes"] = " ".join([*notes, deposit_marker(prepared.descriptor)])
     return metadata
+
+
+def deposit_marker(descriptor: dict[str, Any]) -> str:
+    """The sentence in a deposit's notes by which dahpkg recognises its own deposition of a
+    package version on the server, whatever the local state."""
+    name, version = descriptor.get("name") or "episodes", descriptor.get("version", "")
+    return f"Deposited with dahpkg from the data package {name}, version {version}."
 
 
 def disclosure_note(prepared: Prepared) -> str:

@@ -29,13 +29,13 @@ import hashlib
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from dahpkg import __version__, _atomic
 from dahpkg.errors import DepositError, InputError
@@ -53,7 +53,6 @@ TOKEN_VARIABLE = "ZENODO_TOKEN"
 USER_AGENT = f"dahpkg/{__version__} (clinical case-series data package deposit)"
 CHUNK = 1 << 16
 TRANSIENT = (429, 502, 503, 504)
-NONCE_MARK = "dahpkg draft"
 
 
 # --- the token ------------------------------------------------------------------------------
@@ -84,10 +83,8 @@ def read_token(
             raise InputError(f"cannot read the token file {path}: {reason}") from None
         value, source = (lines[0].strip() if lines else ""), f"the file {path}"
     else:
-        value, source = (
-            (environ or dict(os.environ)).get(TOKEN_VARIABLE, "").strip(),
-            (TOKEN_VARIABLE),
-        )
+        variables = os.environ if environ is None else environ
+        value, source = variables.get(TOKEN_VARIABLE, "").strip(), TOKEN_VARIABLE
     if not value:
         raise InputError(
             f"no Zenodo token in {source if token_file else TOKEN_VARIABLE}: create a personal "
@@ -117,7 +114,9 @@ class Retry:
     def wait(self, attempt: int, response: httpx.Response | None) -> None:
         delay = self.base * 2**attempt
         hinted = _hinted_delay(response) if response is not None else None
-        self.sleep(min(self.cap, hinted if hinted is not None else delay))
+        # The server's hint, but never less than the backoff: a reset time already past (or
+        # a clock ahead of the server's) must not turn into requests sent back to back.
+        self.sleep(min(self.cap, max(delay, hinted or 0.0)))
 
 
 def _hinted_delay(response: httpx.Response) -> float | None:
@@ -191,6 +190,11 @@ class ZenodoAPI:
         """
         import httpx
 
+        if _origin(url) != _origin(self.base):
+            raise DepositError(
+                f"{step}: Zenodo's answer points to another server ({_origin(url)}); the token "
+                f"is sent only to {_origin(self.base)}. Check --base-url."
+            )
         last = ""
         for attempt in range(self.retry.attempts):
             headers = dict(self._auth)
@@ -229,7 +233,15 @@ class ZenodoAPI:
                 return None
             if status >= 300:
                 raise DepositError(explain(step, response))
-            return response.json() if response.content else {}
+            if not response.content:
+                return {}
+            try:
+                return response.json()
+            except ValueError:
+                raise DepositError(
+                    f"{step}: {_origin(url)} answered {_status_text(response)} with something "
+                    "other than JSON: is it a Zenodo deposit API? Check --base-url."
+                ) from None
         raise DepositError(
             f"{step}: Zenodo did not answer after {self.retry.attempts} attempts (last: {last}). "
             "What was done is kept: run the same command again later to resume."
@@ -258,15 +270,17 @@ class ZenodoAPI:
         found: dict[str, Any] = self.request(step, "GET", url)
         return found
 
-    def drafts(self) -> list[dict[str, Any]]:
+    def depositions(self) -> list[dict[str, Any]]:
+        """The account's depositions, drafts and published, newest first."""
         found: list[dict[str, Any]] = []
-        for page in range(1, 11):
+        for page in range(1, 21):
             batch = self.request(
-                "looking for the draft of an interrupted run",
-                "GET",
-                f"{self.base}/deposit/depositions?status=draft"
-                f"&sort=mostrecent&size=100&page={page}",
-            )
+                "looking for an earlier deposition of this version", "GET",
+                f"{self.base}/deposit/depositions?sort=mostrecent&size=100&page={page}",
+            )  # fmt: skip
+            if not isinstance(batch, list):
+                raise DepositError(f"{self.base} did not answer with a list of depositions: "
+                                   "is it a Zenodo deposit API? Check --base-url")  # fmt: skip
             found += batch
             if len(batch) < 100:
                 break
@@ -279,9 +293,10 @@ class ZenodoAPI:
         )
         return created
 
-    def files(self, deposition: dict[str, Any]) -> dict[str, str]:
+    def files(self, deposition: dict[str, Any], flaky: tuple[int, ...] = ()) -> dict[str, str]:
         """The draft's files and their md5 (the legacy listing gives the bare hex)."""
-        listing = self.request("listing the draft's files", "GET", deposition["links"]["files"])
+        listing = self.request("listing the draft's files", "GET", deposition["links"]["files"],
+                               also_transient=flaky)  # fmt: skip
         return {f["filename"]: str(f["checksum"]).removeprefix("md5:") for f in listing}
 
     def upload(
@@ -309,6 +324,29 @@ class ZenodoAPI:
         url = deposition["links"][name]
         answer: dict[str, Any] = self.request(step, "POST", url, idempotent=False)
         return answer
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if the token may be sent there: https, or http to this machine (a local test
+    server); `InputError` otherwise."""
+    parts = urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (
+        parts.username
+        or parts.password
+        or not parts.hostname
+        or not (parts.scheme == "https" or (parts.scheme == "http" and local))
+    ):
+        raise InputError(
+            f"the deposit API address must be https://HOST/... (or http:// to this machine "
+            f"for a local test server), without a user name: not {url!r}"
+        )
+    return url.rstrip("/")
 
 
 def _bucket_url(deposition: dict[str, Any], name: str) -> str:
@@ -340,18 +378,29 @@ def explain(step: str, response: httpx.Response) -> str:
         flat = "; ".join(str(t) for t in texts if t)
         lines.append(f"  {error.get('field') or 'request'}: {flat}")
     status = response.status_code
-    if status in (401, 403):
+    fields = [str(e.get("field", "")) for e in errors or [] if isinstance(e, dict)]
+    if status == 401:
         lines.append(
-            "Check the token: a personal access token of the account that owns the deposition, "
-            "with the deposit:write and deposit:actions scopes, made on this server (a sandbox "
-            "token works only on the sandbox)."
+            "Check the token: a personal access token made on this server (a sandbox token "
+            "works only on the sandbox), with the deposit:write and deposit:actions scopes."
         )
-    elif status == 400 and errors:
+    elif status == 403:
+        lines.append(
+            "Zenodo refused the action: the token may lack the deposit:actions scope or belong "
+            "to another account, or the deposition's state does not allow it (a published "
+            "record's files are locked)."
+        )
+    elif status == 400 and fields and all(f.startswith("metadata") for f in fields):
         lines.append("Correct these in datapackage.json or publication.toml and run again.")
     elif status in (404, 410):
         lines.append("The deposition is gone or is not yours: check the id and the server.")
     elif status == 415:
         lines.append("The request was not sent as JSON: this is a dahpkg bug; please report it.")
+    else:
+        lines.append(
+            "Nothing is lost: check the draft on Zenodo if the reason asks for it, then run the "
+            "same command again to resume."
+        )
     return "\n".join(lines)
 
 
@@ -365,35 +414,63 @@ def default_state_file() -> Path:
 
 
 class DepositState:
-    """What earlier runs did, by server, package and version. Never holds the token."""
+    """What earlier runs did, by server, package and version. Never holds the token.
+
+    Each save re-reads the file under a lock and replaces only this run's entry, so that
+    deposits running at the same time keep each other's drafts.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.data: dict[str, Any] = {"format": 1, "deposits": {}}
-        if path.exists():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InputError(
-                    f"the deposit state file {path} cannot be read ({exc}); "
-                    "move it away to start afresh"
-                ) from None
-            if not isinstance(data, dict) or not isinstance(data.get("deposits"), dict):
-                raise InputError(f"{path} is not a dahpkg deposit state file")
-            self.data = data
+        self.data = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"format": 1, "deposits": {}}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"the deposit state file {self.path} cannot be read ({exc}); "
+                "move it away to start afresh (dahpkg then looks for its deposits on Zenodo)"
+            ) from None
+        if not isinstance(data, dict) or not isinstance(data.get("deposits"), dict):
+            raise InputError(f"{self.path} is not a dahpkg deposit state file")
+        return data
 
     def entry(self, key: str) -> dict[str, Any]:
         entry: dict[str, Any] = self.data["deposits"].setdefault(key, {})
         return entry
 
-    def save(self) -> None:
-        text = json.dumps(self.data, indent=2, sort_keys=True) + "\n"
+    def save(self, key: str) -> None:
         try:
-            _atomic.write_bytes(self.path, text.encode("utf-8"), replace=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _locked(self.path.with_name(self.path.name + ".lock")):
+                current = self._read()
+                current["deposits"][key] = self.data["deposits"][key]
+                self.data["deposits"] = {**current["deposits"], key: self.entry(key)}
+                text = json.dumps(current, indent=2, sort_keys=True) + "\n"
+                _atomic.write_bytes(self.path, text.encode("utf-8"), replace=True)
         except OSError as exc:
             raise InputError(
                 f"cannot write the deposit state file {self.path}: {exc.strerror or exc}"
             ) from None
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (POSIX); elsewhere, no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- the deposit ----------------------------------------------------------------------------
@@ -448,6 +525,7 @@ def deposit(
     """
     from dahpkg.export.api import build_supplement, prepare
 
+    base_url = check_base_url(base_url)
     progress("validating the package and checking its disclosure risk")
     prepared = prepare(
         path, risk_accepted=risk_accepted, generalise=generalise, not_identifiers=not_identifiers
@@ -460,6 +538,11 @@ def deposit(
     api = ZenodoAPI(base_url, token or read_token(), http=http, retry=retry, progress=progress)
     try:
         return run.go(api, publish)
+    except (KeyError, TypeError) as exc:
+        raise DepositError(
+            f"{base_url} answered in a shape the Zenodo deposit API does not have (no {exc}): "
+            "is it a Zenodo deposit API? Check --base-url. What was done is kept."
+        ) from None
     finally:
         api.close()
 
@@ -474,24 +557,23 @@ class _Run:
         new_version_of: int | None,
         progress: Callable[[str], None],
     ) -> None:
+        from dahpkg.metadata import deposit_marker
+
         self.uploads = upload_set(supplement)
         self.md5 = {n: hashlib.md5(d).hexdigest() for n, d in self.uploads.items()}
         self.metadata: dict[str, Any] = json.loads(supplement.files["zenodo.json"])["metadata"]
+        self.marker = deposit_marker(prepared.descriptor)
         self.version = str(prepared.descriptor.get("version") or "")
         name = str(prepared.descriptor.get("name") or "episodes")
         self.key = f"{server} {name} {self.version}"
-        self.state, self.server, self.parent, self.progress = (
-            state,
-            server,
-            new_version_of,
-            progress,
-        )
+        self.state, self.server, self.parent = state, server, new_version_of
+        self.progress = progress
         self.entry = state.entry(self.key)
         self.outcome = Outcome(server, state.path)
 
     def _save(self, **values: Any) -> None:
         self.entry.update(values, updated=datetime.now(UTC).isoformat(timespec="seconds"))
-        self.state.save()
+        self.state.save(self.key)
 
     # the dry run ---------------------------------------------------------------------------
 
@@ -507,15 +589,23 @@ class _Run:
             lines.append(
                 f"GET    {base}/{self.entry['deposition']}  resume the draft of an earlier run"
             )
-        elif self.parent is not None:
-            lines += [
-                f"GET    {base}/{self.parent}  check it is the latest published version",
-                f"POST   {base}/{self.parent}/actions/newversion  create the new "
-                "version's draft (it starts with the previous files)",
-            ]
         else:
-            lines.append(f"POST   {base}  create a draft (metadata: {self.metadata['title']!r})")
-        lines.append("GET    {links.files}  compare the draft's files with the bundle's")
+            lines.append(
+                f"GET    {base}?size=100  look for a deposition of this version made earlier "
+                f"(its notes say {self.marker!r}); resume or stop if there is one"
+            )
+            if self.parent is not None:
+                lines += [
+                    f"GET    {base}/{self.parent}  check it is the latest published version",
+                    f"POST   {base}/{self.parent}/actions/newversion  create the new "
+                    "version's draft (it starts with the previous files)",
+                ]
+            else:
+                lines.append(f"POST   {base}  create a draft ({self.metadata['title']!r})")
+        lines.append(
+            "GET    {links.files}  compare the draft's files with the bundle's; a file already "
+            "there with the same md5 is kept, and one that differs is removed (DELETE)"
+        )
         for name, data in self.uploads.items():
             lines.append(
                 f"PUT    {{links.bucket}}/{quote(name)}  {len(data):,} bytes, md5 {self.md5[name]}"
@@ -524,12 +614,10 @@ class _Run:
             "GET    {links.files}  check every md5 against the server's",
             f"PUT    {{links.self}}  set the metadata (version {self.version!r}, "
             f"{len(self.metadata)} fields)",
-        ]
-        lines.append(
             "POST   {links.publish}  publish"
             if publish
-            else "(the draft is left unpublished: add --publish to publish it)"
-        )
+            else "(the draft is left unpublished: add --publish to publish it)",
+        ]
         self.outcome.planned = lines
         return self.outcome
 
@@ -538,18 +626,17 @@ class _Run:
     def go(self, api: ZenodoAPI, publish: bool) -> Outcome:
         if self.entry.get("status") == "published":
             self.outcome.notes.append(
-                f"version {self.version} is already published: "
-                "nothing was sent; raise the version in datapackage.json "
-                "and pass --new-version-of to deposit new data"
+                f"version {self.version} is already published: nothing was sent; raise the "
+                "version in datapackage.json and pass --new-version-of to deposit new data"
             )
             return self._published(self.entry)
         draft = self._resume(api)
-        if draft is not None and draft.get("submitted") and draft.get("state") == "done":
-            # published by an earlier run whose answer was lost
-            self._save(
-                status="published",
-                doi=draft.get("doi", ""),
-                record=draft["links"].get("record_html", ""),
+        if draft is not None and draft.get("submitted"):
+            self._save(status="published", deposition=draft["id"], doi=draft.get("doi", ""),
+                       record=draft["links"].get("record_html", ""))  # fmt: skip
+            self.outcome.notes.append(
+                f"version {self.version} is already published on Zenodo (deposition "
+                f"{draft['id']}): nothing was sent"
             )
             return self._published(self.entry)
         draft = draft or self._start(api)
@@ -561,11 +648,8 @@ class _Run:
         self._save(status="draft", metadata_set=True)
         if publish:
             draft = self._publish(api, draft)
-            self._save(
-                status="published",
-                doi=draft.get("doi", ""),
-                record=draft["links"].get("record_html", ""),
-            )
+            self._save(status="published", doi=draft.get("doi", ""),
+                       record=draft["links"].get("record_html", ""))  # fmt: skip
             self.outcome.published, self.outcome.doi = True, str(draft.get("doi", ""))
             self.outcome.html = draft["links"].get("record_html", self.outcome.html)
         return self.outcome
@@ -577,98 +661,127 @@ class _Run:
         return self.outcome
 
     def _resume(self, api: ZenodoAPI) -> dict[str, Any] | None:
+        """The deposition of this version that an earlier run made, if any: from the state
+        file, else from the server (a lost or another state file must not mean a duplicate)."""
+        if self.entry and self.entry.get("new_version_of") != self.parent:
+            started = self.entry.get("new_version_of")
+            raise DepositError(
+                f"an earlier run of version {self.version} started "
+                + (f"a new version of {started}" if started else "a new deposition (not a new "
+                   "version)")
+                + f" at {self.entry.get('html') or self.server}, but this run asks for "
+                + (f"a new version of {self.parent}" if self.parent else "a new deposition")
+                + ": run again with the same --new-version-of, or delete that draft on Zenodo "
+                "and remove its entry from the state file"
+            )  # fmt: skip
         dep_id = self.entry.get("deposition")
         if dep_id is not None:
             self.progress(f"resuming draft {dep_id}")
             draft = api.deposition(dep_id)
-            if draft is None:
-                self.outcome.notes.append(
-                    f"draft {dep_id} of an earlier run is gone from Zenodo: a new draft was created"
-                )
-                self.entry.clear()
-                return None
-            self.outcome.resumed = True
-            return draft
-        if self.entry.get("status") == "creating":
-            found = self._find_interrupted(api)
-            if found is not None:
+            if draft is not None:
                 self.outcome.resumed = True
-                self._save(deposition=found["id"], html=found["links"]["html"], status="draft")
-            return found
+                return draft
+            self.outcome.notes.append(
+                f"draft {dep_id} of an earlier run is gone from Zenodo: a new draft was created"
+            )
+            self.entry.clear()
+        found = self._find_on_server(api)
+        if found is not None:
+            self.outcome.resumed = True
+            self._save(deposition=found["id"], html=found["links"]["html"],
+                       status="draft", new_version_of=self.parent)  # fmt: skip
+        return found
+
+    def _find_on_server(self, api: ZenodoAPI) -> dict[str, Any] | None:
+        """This version's deposition on the server, recognised by the sentence dahpkg puts in
+        its notes; for a new version, also the draft an interrupted request may have made."""
+        self.progress("looking for an earlier deposition of this version")
+        mine = [d for d in api.depositions()
+                if self.marker in str(d.get("metadata", {}).get("notes", ""))]  # fmt: skip
+        published = [d for d in mine if d.get("submitted")]
+        if published:
+            return published[0]
+        if mine:
+            return self._check_concept(api, mine[0])
+        if self.entry.get("status") == "creating" and self.parent is not None:
+            parent = api.deposition(self.parent)
+            latest = (parent or {}).get("links", {}).get("latest_draft")
+            if parent is not None and latest and latest != parent["links"]["self"]:
+                return api.follow(latest, "reading the new version's draft")
         return None
 
-    def _find_interrupted(self, api: ZenodoAPI) -> dict[str, Any] | None:
-        """The draft that an interrupted create or new-version request made, if it did."""
-        if self.entry.get("new_version_of") is not None:
-            parent = api.deposition(self.entry["new_version_of"])
-            latest = (parent or {}).get("links", {}).get("latest_draft")
-            if parent is None or not latest or latest == parent["links"]["self"]:
-                return None
-            return api.follow(latest, "reading the new version's draft")
-        nonce = self.entry.get("nonce", "")
-        for draft in api.drafts():
-            if nonce and f"{NONCE_MARK} {nonce}" in str(draft.get("metadata", {}).get("notes", "")):
-                return draft
-        return None
+    def _check_concept(self, api: ZenodoAPI, draft: dict[str, Any]) -> dict[str, Any]:
+        if self.parent is None:
+            return draft
+        parent = api.deposition(self.parent)
+        if parent is not None and str(parent.get("conceptrecid")) != str(draft.get("conceptrecid")):
+            raise DepositError(
+                f"an unpublished draft of version {self.version} already exists "
+                f"({draft['links']['html']}) and is not a version of {self.parent}: publish "
+                "or delete it on Zenodo, then run again"
+            )
+        return draft
 
     def _start(self, api: ZenodoAPI) -> dict[str, Any]:
-        nonce = uuid.uuid4().hex
-        self._save(status="creating", nonce=nonce, new_version_of=self.parent, files={})
-        draft = self._new_version(api) if self.parent is not None else self._create(api, nonce)
+        self._save(status="creating", new_version_of=self.parent, files={})
+        draft = self._new_version(api) if self.parent is not None else self._create(api)
         self._save(status="draft", deposition=draft["id"], html=draft["links"]["html"])
         return draft
 
-    def _create(self, api: ZenodoAPI, nonce: str) -> dict[str, Any]:
-        # The nonce lets a rerun recognise this draft if the answer to the create is lost;
-        # the final metadata replace it.
-        notes = f"{self.metadata.get('notes', '')}\n\n[{NONCE_MARK} {nonce}]".strip()
+    def _create(self, api: ZenodoAPI) -> dict[str, Any]:
         for _ in range(api.retry.attempts):
             self.progress("creating the draft")
             try:
-                return api.create({**self.metadata, "notes": notes})
+                return api.create(self.metadata)
             except Unknown as lost:
                 self.progress(f"{lost}; asking Zenodo whether the draft exists")
-                found = self._find_interrupted(api)
+                found = self._find_on_server(api)
                 if found is not None:
                     return found
         raise DepositError(
-            "creating the draft: Zenodo's answer was lost on every attempt and no "
-            "draft was made; run the same command again later"
+            "creating the draft: Zenodo's answer was lost on every attempt and no draft was "
+            "made; run the same command again later"
         )
 
     def _new_version(self, api: ZenodoAPI) -> dict[str, Any]:
         parent = api.deposition(self.parent or 0)
         if parent is None:
             raise DepositError(
-                f"deposition {self.parent} does not exist on {self.server}, or "
-                "is not yours: give the id of the latest published version"
+                f"deposition {self.parent} does not exist on {self.server}, or is not yours: "
+                "give the id of the latest published version"
             )
+        links = parent.get("links", {})
         if not parent.get("submitted"):
             raise DepositError(
-                f"deposition {self.parent} is an unpublished draft: publish it "
-                "first, or deposit without --new-version-of"
+                f"deposition {self.parent} is an unpublished draft: publish it first, or "
+                "deposit without --new-version-of"
+            )
+        if links.get("latest") and links.get("record") and links["latest"] != links["record"]:
+            latest = str(links["latest"]).rstrip("/").rsplit("/", 1)[-1]
+            raise DepositError(
+                f"deposition {self.parent} is not the latest version (the latest is {latest}): "
+                "a new version is made from the latest one; pass --new-version-of " + latest
             )
         if str(parent.get("metadata", {}).get("version", "")) == self.version:
             raise DepositError(
-                f"deposition {self.parent} already holds version {self.version}: "
-                "raise the version in datapackage.json for the new data"
+                f"deposition {self.parent} already holds version {self.version}: raise the "
+                "version in datapackage.json for the new data"
             )
-        latest = parent["links"].get("latest_draft")
-        if latest and latest != parent["links"]["self"]:
+        latest_draft = links.get("latest_draft")
+        if latest_draft and latest_draft != links["self"]:
             raise DepositError(
-                f"a draft of a new version already exists: "
-                f"{parent['links'].get('latest_draft_html', latest)}; finish or "
-                "delete it on Zenodo, then run again"
+                "a draft of a new version already exists: "
+                f"{links.get('latest_draft_html', latest_draft)}; finish or delete it on "
+                "Zenodo, then run again"
             )
-        self.progress(f"creating a new version of {self.parent}")
+        step = f"creating a new version of {self.parent}"
         for _ in range(api.retry.attempts):
+            self.progress(step)
             try:
-                answer = api.action(
-                    parent, "newversion", f"creating a new version of {self.parent}"
-                )
+                answer = api.action(parent, "newversion", step)
             except Unknown as lost:
                 self.progress(f"{lost}; asking Zenodo whether the new version exists")
-                found = self._find_interrupted(api)
+                found = self._find_on_server(api)
                 if found is not None:
                     return found
                 continue
@@ -678,15 +791,14 @@ class _Run:
                 return api.follow(answer["links"]["latest_draft"], "reading the new draft")
             return answer
         raise DepositError(
-            f"creating a new version of {self.parent}: Zenodo's answer was lost "
-            "on every attempt; run the same command again later"
+            f"{step}: Zenodo's answer was lost on every attempt; run the same command again later"
         )
 
     def _sync_files(self, api: ZenodoAPI, draft: dict[str, Any]) -> None:
         # Zenodo answers 403 to file operations for a while after a new version is made
         # (zenodo#2502): in a new version's draft, a 403 is waited out like a 503.
-        flaky = (403,) if self.entry.get("new_version_of") is not None else ()
-        on_server = api.files(draft)
+        flaky = (403,) if self.parent is not None else ()
+        on_server = api.files(draft, flaky)
         for name, md5 in on_server.items():
             if self.md5.get(name) != md5:  # a previous version's file, or a partial upload
                 self.progress(f"removing {name} from the draft")
@@ -714,26 +826,20 @@ class _Run:
             self.outcome.uploaded.append(name)
             self.outcome.bytes_sent += len(data)
         self.progress("checking every file against the server's listing")
-        listed = api.files(draft)
+        listed = api.files(draft, flaky)
         wrong = sorted(n for n in self.uploads if listed.get(n) != self.md5[n])
         extra = sorted(set(listed) - set(self.uploads))
         if wrong or extra:
             for name in wrong:
                 recorded.pop(name, None)
             self._save()
+            problems = [f"{n}: md5 {listed.get(n, 'missing')} on the server, {self.md5[n]} here"
+                        for n in wrong] + [f"{n}: on the server but not in the bundle"
+                                           for n in extra]  # fmt: skip
             raise DepositError(
-                "checking the uploaded files: "
-                + "; ".join(
-                    [
-                        *(
-                            f"{n}: md5 {listed.get(n, 'missing')} on the server, {self.md5[n]} here"
-                            for n in wrong
-                        ),
-                        *(f"{n}: on the server but not in the bundle" for n in extra),
-                    ]
-                )
+                "checking the uploaded files: " + "; ".join(problems)
                 + ". Run the same command again to resend them."
-            )
+            )  # fmt: skip
 
     def _publish(self, api: ZenodoAPI, draft: dict[str, Any]) -> dict[str, Any]:
         for _ in range(api.retry.attempts):
@@ -746,6 +852,6 @@ class _Run:
                 if current is not None and current.get("submitted"):
                     return current
         raise DepositError(
-            "publishing: Zenodo's answer was lost on every attempt and the draft "
-            "is still unpublished; run the same command again later"
+            "publishing: Zenodo's answer was lost on every attempt and the draft is still "
+            "unpublished; run the same command again later"
         )
