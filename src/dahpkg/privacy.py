@@ -550,38 +550,49 @@ def _normal(text: str) -> str:
 
 def _cell_identifiers(where: str, label: str, cells: pd.Series, rows: np.ndarray, scan: _Scan,
                       *, pseudonym: bool) -> list[Identifier]:  # fmt: skip
-    """Identifiers in one column's cells, by kind; a cell counts once, under its first kind."""
-    remaining = cells.str.strip() != ""
+    """Identifiers in one column's cells, by kind; a cell counts once, under its first kind.
+
+    The patterns run on the column's distinct values (two in a yes/no column), then the
+    verdicts are mapped back to the cells.
+    """
+    import pandas as pd
+
+    values = pd.Series(cells.unique(), dtype="str")
+    kinds = _value_kinds(values, scan, pseudonym=pseudonym)
+    if not kinds.notna().any():
+        return []
+    per_cell = cells.map(dict(zip(values, kinds, strict=True)))
+    result: list[Identifier] = []
+    for kind in dict.fromkeys(kinds.dropna()):
+        positions = (per_cell == kind).to_numpy().nonzero()[0]
+        shown = positions[:MAX_LOCATIONS]
+        result.append(Identifier(
+            where, label, kind, len(positions), tuple(dict.fromkeys(int(r) for r in rows[shown])),
+            tuple(_mask(str(v)) for v in cells.iloc[shown[:3]]),
+        ))  # fmt: skip
+    return result
+
+
+def _value_kinds(values: pd.Series, scan: _Scan, *, pseudonym: bool) -> pd.Series:
+    """The kind of identifier each value is (its first matching pattern), or missing."""
+    import pandas as pd
+
+    kinds = pd.Series(None, index=values.index, dtype="object")
+    remaining = values.str.strip() != ""
     if scan.reviewed and remaining.any():
-        normal = cells.str.split().str.join(" ").str.casefold()
+        normal = values.str.split().str.join(" ").str.casefold()
         remaining &= ~normal.isin(list(scan.reviewed))
     patterns = [*CELL_PATTERNS[:3], (RECORD, LONG_PSEUDONYM if pseudonym else LONG_NUMBER),
                 *CELL_PATTERNS[3:], (NAME, NAME_CELL)]  # fmt: skip
-    result: list[Identifier] = []
     for number, (kind, pattern) in enumerate(patterns):
         if not remaining.any():
             break
-        hit = remaining & cells.str.contains(pattern, regex=True)
+        hit = remaining & values.str.contains(pattern, regex=True)
         if number == len(patterns) - 1 and hit.any():
-            hit &= ~_clinical(cells[hit], scan.vocabulary).reindex(cells.index, fill_value=False)
-        if hit.any():
-            positions = hit.to_numpy().nonzero()[0]
-            shown = positions[:MAX_LOCATIONS]
-            found = [i for i in result if i.kind == kind]
-            rows_found = tuple(dict.fromkeys(int(r) for r in rows[shown]))
-            examples = tuple(_mask(str(v)) for v in cells.iloc[shown[:3]])
-            if found:  # the same kind by another pattern: one finding per kind
-                old = found[0]
-                result[result.index(old)] = replace(
-                    old, count=old.count + len(positions),
-                    rows=tuple(sorted({*old.rows, *rows_found}))[:MAX_LOCATIONS],
-                    examples=(*old.examples, *examples)[:3],
-                )  # fmt: skip
-            else:
-                result.append(Identifier(where, label, kind, len(positions), rows_found,
-                                         examples))  # fmt: skip
-            remaining &= ~hit
-    return result
+            hit &= ~_clinical(values[hit], scan.vocabulary).reindex(values.index, fill_value=False)
+        kinds[hit] = kind
+        remaining &= ~hit
+    return kinds
 
 
 def _clinical(cells: pd.Series, vocabulary: frozenset[str]) -> pd.Series:
@@ -698,9 +709,11 @@ def patient_table(
         )
         parts.append(take.rename(f"{item.name} (sensitive)"))
         columns[item.label] = f"{item.name} (sensitive)"
-    index = pd.Index(sorted(episodes["_patient"].unique()), name="_patient")
-    patients = pd.concat([p.reindex(index) for p in parts], axis=1) if parts else (
-        pd.DataFrame(index=index))  # fmt: skip
+    # Every part is indexed by the patients in the same (sorted) order: concat aligns them.
+    if not parts:
+        index = pd.Index(sorted(episodes["_patient"].unique()), name="_patient")
+        return pd.DataFrame(index=index), attributes, columns
+    patients = pd.concat(parts, axis=1)
     return patients, attributes, columns
 
 
