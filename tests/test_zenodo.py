@@ -465,8 +465,11 @@ def test_new_version_refuses_a_stranger_draft(double: ZenodoDouble, tmp_path: Pa
     first = run_deposit(double, tmp_path / "a.json", publish=True)
     double._newversion(double.depositions[first.deposition or 0])  # made on the web site
     bump(package, "0.2.0")
-    with pytest.raises(DepositError, match="a draft of a new version already exists"):
-        run_deposit(double, tmp_path / "b.json", path=package, new_version_of=first.deposition)
+    for _ in range(2):  # refused, and refused again: the refusal leaves nothing behind
+        with pytest.raises(DepositError, match=r"a draft of a new version of \d+ already exists"):
+            run_deposit(double, tmp_path / "b.json", path=package,
+                        new_version_of=first.deposition)  # fmt: skip
+    assert not (tmp_path / "b.json").exists()
     # this version's own draft, made by an earlier run, is recognised whatever the state file
     double.depositions[max(double.depositions)].deleted = True
     mine = run_deposit(double, tmp_path / "c.json", path=package, new_version_of=first.deposition)
@@ -531,17 +534,25 @@ def test_rate_limit_reset_in_the_past_still_backs_off(double: ZenodoDouble, tmp_
     assert sleeps == [0.01, 0.02, 0.04]
 
 
-def test_a_server_that_is_not_zenodo(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("text/html", b"<html></html>"),
+        ("application/json", b"[1, 2]"),
+        ("application/json", b'[{"metadata": null}]'),
+    ],
+)
+def test_a_server_that_is_not_zenodo(tmp_path: Path, kind: str, body: bytes) -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Portal(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", "13")
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(b"<html></html>")
+            self.wfile.write(body)
 
         do_POST = do_GET
 
@@ -569,3 +580,54 @@ def test_the_token_is_not_sent_to_another_server(double: ZenodoDouble, tmp_path:
         assert other.requests == []
     finally:
         other.stop()
+
+
+def test_a_refused_run_does_not_bind_the_next(double: ZenodoDouble, tmp_path: Path,
+                                              package: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    first = run_deposit(double, state, publish=True)
+    bump(package, "0.2.0")
+    with pytest.raises(DepositError, match="does not exist"):
+        run_deposit(double, state, path=package, new_version_of=99999)  # a typo
+    plan = run_deposit(double, state, path=package, new_version_of=first.deposition, dry_run=True)
+    assert any("actions/newversion" in line for line in plan.planned)
+    new = run_deposit(double, state, path=package, new_version_of=first.deposition, publish=True)
+    assert new.published and not new.resumed
+
+
+def test_version_1_0_is_not_version_1_0_1(double: ZenodoDouble, tmp_path: Path,
+                                          package: Path) -> None:  # fmt: skip
+    run_deposit(double, tmp_path / "a.json", path=bump(package, "1.0.1"), publish=True)
+    other = run_deposit(double, tmp_path / "b.json", path=bump(package, "1.0"))
+    assert not other.resumed and not other.published and creates(double) == 2
+
+
+def test_another_package_with_the_same_name_and_version_is_refused(
+    double: ZenodoDouble, tmp_path: Path, package: Path
+) -> None:
+    run_deposit(double, tmp_path / "a.json")
+    path = package / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    descriptor["title"] = "Another case series entirely"
+    path.write_text(json.dumps(descriptor))
+    with pytest.raises(DepositError, match="same name but another title"):
+        run_deposit(double, tmp_path / "b.json", path=package)
+    assert creates(double) == 1
+
+
+def test_origins_compare_with_their_default_ports() -> None:
+    from dahpkg.zenodo import _origin, check_base_url
+
+    assert _origin("https://Zenodo.org/api") == _origin("https://zenodo.org:443/api/files/x")
+    assert _origin("http://127.0.0.1/api") == _origin("http://127.0.0.1:80/x")
+    assert _origin("https://zenodo.org/api") != _origin("http://zenodo.org/api")
+    assert check_base_url("https://sandbox.zenodo.org/api/") == "https://sandbox.zenodo.org/api"
+
+
+def test_a_damaged_state_file_is_an_input_error(tmp_path: Path) -> None:
+    from dahpkg.zenodo import DepositState
+
+    for text in ("{", '{"deposits": {"k": 5}}', '{"deposits": {"k": {"files": []}}}', "[]"):
+        (tmp_path / "s.json").write_text(text)
+        with pytest.raises(InputError, match="move it away"):
+            DepositState(tmp_path / "s.json")

@@ -105,53 +105,84 @@ _WORD = f"[{_UPPER}][{_LOWER}{_APOSTROPHES}-]+"
 _CAPS = f"[{_UPPER}]{{2,}}"
 _PARTICLES = "de|del|la|las|los|van|von|der|da|das|do|dos|di|du|le|y|e"
 _DAY, _MONTH = r"(0?[1-9]|[12]\d|3[01])", r"(0?[1-9]|1[0-2])"
-# Patterns in a cell, tried in this order; a cell is reported under the first that matches.
-# They stay within what both Python's re and RE2 (pyarrow's regex engine) accept.
-CELL_PATTERNS: tuple[tuple[str, str], ...] = (
-    (EMAIL, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"),
-    (WEB, r"(?i:https?://|\bwww\.[a-z0-9-]+\.)|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"),
-    (DATE, r"\b(19|20)\d{2}[-/]\d{1,2}[-/]\d{1,2}(\b|T)"
-           rf"|\b{_DAY}/{_MONTH}/(\d{{4}}|\d{{2}})\b|\b{_MONTH}/{_DAY}/(\d{{4}}|\d{{2}})\b"
-           rf"|\b{_DAY}[.-]{_MONTH}[.-](19|20)\d{{2}}\b"
-           rf"|(?i:\b\d{{1,2}}(st|nd|rd|th)?[\s-]+(de\s+)?({_MONTHS})\.?,?[\s-]+(de\s+)?\d{{2,4}}\b)"
-           rf"|(?i:\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}\b)"
-           rf"|(?i:\b({_MONTHS})\.?,?\s+(de\s+)?(19|20)\d{{2}}\b)"),
-    (RECORD, r"\b\d{3}-\d{2}-\d{4}\b|\b\d{8}[A-Za-z]\b|\b[XYZxyz]\d{7}[A-Za-z]\b|\b\d{9,}\b"
-             r"|(?i:\b(mrn|nhc|nhs|ssn|dni|nie|nif|processo|proceso|historia|record|chart|id)"
-             r"\b\.?\s*(no\.?|number|n\.?[º°o]|cl[ií]nic[ao])?\s*[:#]?\s*\d{4,})"),
-    (PHONE, r"\+\d{1,3}[\s.-]?\(?\d{1,4}\)?([\s.-]?\d{2,4}){2,4}\b"
-            r"|\(\d{2,4}\)\s?\d{3,4}[\s.-]?\d{3,4}\b"
-            r"|\b\d{3}[\s.-]\d{3}[\s.-]\d{3,4}\b|\b\d{3}[\s.-]\d{2}[\s.-]\d{2}[\s.-]\d{2}\b"
-            r"|\b\d{2}\s\d{3}\s\d{2}\s\d{2}\b|\b\d{3}-\d{4}\b"),
-    (GEOGRAPHY, r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b|\b\d{5}-\d{4}\b|\b\d{4}-\d{3}\b"
-                rf"|\b\d{{5}}\s+{_WORD}"
-                r"|(?i:\b\d+[a-z]?,?\s+[a-z]+(\s+[a-z]+)?\s+"
-                r"(street|st|road|rd|avenue|ave|lane|ln|drive|boulevard|blvd)\b)"
-                r"|(?i:\b(calle|avda|avenida|plaza|paseo|carrer|rua|travessa|largo)\.?\s+[a-z]+)"
-                r"|\bC/\s*[A-Za-z]+"),
-    (NAME, rf"\b(Mr|Mrs|Ms|Miss|Mx|Dr|Dra|Drª|Prof|Profª|Sr|Sra|Srª|Srta|Dña|Enf|Enfª)\.?\s+{_WORD}"
-           rf"|\b(by|per|por|pela|pelo)\s+{_WORD}\s+(({_PARTICLES})\s+)*{_WORD}"
-           rf"|^\s*{_WORD},\s*{_WORD}(\s+{_WORD})?\s*$"),
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One way a direct identifier shows in a text."""
+
+    kind: str
+    regex: str
+    # A weak pattern also matches clinical wording: a text made only of the dictionary's
+    # words, or naming a clinical entity, is set aside ("Goodpasture Syndrome").
+    weak: bool = False
+    # Also searched in the --risk-accepted reason, which is prose ("approved by Ethics
+    # Committee, May 2025" must pass).
+    in_prose: bool = True
+
+
+# Tried in this order; a text is reported under the first that matches. They stay within what
+# both Python's re and RE2 (pyarrow's regex engine) accept. LONG_NUMBER and LONG_PSEUDONYM
+# stand for a cell that is only a number (a study number may have six digits).
+LONG_NUMBER, LONG_PSEUDONYM = "<long number>", "<long study number>"
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(EMAIL, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"),
+    Pattern(WEB, r"(?i:https?://|\bwww\.[a-z0-9-]+\.)|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"),
+    Pattern(DATE, r"\b(19|20)\d{2}[-/]\d{1,2}[-/]\d{1,2}(\b|T)"
+                  rf"|\b{_DAY}/{_MONTH}/(\d{{4}}|\d{{2}})\b|\b{_MONTH}/{_DAY}/(\d{{4}}|\d{{2}})\b"
+                  rf"|\b{_DAY}[.-]{_MONTH}[.-](19|20)\d{{2}}\b"
+                  rf"|(?i:\b\d{{1,2}}(st|nd|rd|th)?[\s-]+(de\s+)?({_MONTHS})\.?,?[\s-]+(de\s+)?\d{{2,4}}\b)"
+                  rf"|(?i:\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}\b)"),
+    Pattern(DATE, rf"(?i:\b({_MONTHS})\.?,?\s+(de\s+)?(19|20)\d{{2}}\b)", in_prose=False),
+    Pattern(RECORD, r"\b\d{3}-\d{2}-\d{4}\b|\b\d{8}[A-Za-z]\b|\b[XYZxyz]\d{7}[A-Za-z]\b|\b\d{9,}\b"
+                    r"|(?i:\b(mrn|nhc|nhs|ssn|dni|nie|nif|processo|proceso|historia|record|chart"
+                    r"|id)\b\.?\s*(no\.?|number|n\.?[º°o]|cl[ií]nic[ao])?\s*[:#]?\s*\d{4,})"),
+    Pattern(RECORD, LONG_NUMBER, in_prose=False),
+    Pattern(PHONE, r"\+\d{1,3}[\s.-]?\(?\d{1,4}\)?([\s.-]?\d{2,4}){2,4}\b"
+                   r"|\(\d{2,4}\)\s?\d{3,4}[\s.-]?\d{3,4}\b|\b\d{3}[.-]\d{3}[.-]\d{3,4}\b"
+                   r"|\b[679]\d{2}\s\d{3}\s\d{3}\b|\b\d{3}\s\d{3}\s\d{4}\b"
+                   r"|\b\d{3}[\s.-]\d{2}[\s.-]\d{2}[\s.-]\d{2}\b|\b9\d\s\d{3}\s\d{2}\s\d{2}\b"),
+    Pattern(GEOGRAPHY, r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b|\b\d{5}-\d{4}\b"
+                       r"|(?i:\b\d+[a-z]?,?\s+[a-z]+(\s+[a-z]+)?\s+"
+                       r"(street|st|road|rd|avenue|ave|lane|ln|drive|boulevard|blvd)\b)"
+                       r"|\b(Calle|Avda|Avenida|Plaza|Paseo|Carrer|Rua|Travessa|Largo)\.?\s+[A-Z]"
+                       r"|\bC/\s*[A-Z][a-z]+"),
+    Pattern(GEOGRAPHY, r"\b\d{4}-\d{3}\b", in_prose=False),  # a Portuguese postcode
+    Pattern(GEOGRAPHY, rf"\b\d{{5}}\s+{_WORD}", weak=True, in_prose=False),  # postcode, town
+    Pattern(NAME, rf"\b(Mr|Mrs|Ms|Miss|Mx|Dr|Dra|Drª|Prof|Profª|Sr|Sra|Srª|Srta|Dña|Enf|Enfª)"
+                  rf"\.?\s+{_WORD}"),
+    Pattern(NAME, rf"\b(by|per|por|pela|pelo)\s+{_WORD}\s+(({_PARTICLES})\s+)*{_WORD}",
+            weak=True),
+    Pattern(NAME, rf"^\s*{_WORD},\s*{_WORD}(\s+{_WORD})?\s*$", weak=True, in_prose=False),
+    # A whole cell of two to four capitalised (or capital) words.
+    Pattern(NAME, rf"^\s*({_WORD}|{_CAPS})(\s+(({_PARTICLES})\s+)*({_WORD}|{_CAPS})){{1,3}}\s*$",
+            weak=True, in_prose=False),
 )  # fmt: skip
-# A whole cell of two to four capitalised (or capital) words may be a name, unless it is
-# made of words the data dictionary uses ("Mononeuropathy Multiplex") or names a clinical
-# entity or a place of care ("Goodpasture Syndrome", "Hospital Santa Maria").
-NAME_CELL = rf"^\s*({_WORD}|{_CAPS})(\s+(({_PARTICLES})\s+)*({_WORD}|{_CAPS})){{1,3}}\s*$"
+# Groups do not capture: pandas warns about capturing groups in a search.
+PATTERNS = tuple(replace(p, regex=re.sub(r"(?<!\\)\((?!\?)", "(?:", p.regex)) for p in PATTERNS)
+WHOLE_NUMBER = {LONG_NUMBER: r"^\s*\d{6,}\s*$", LONG_PSEUDONYM: r"^\s*\d{7,}\s*$"}
+# Words that make a weak match clinical wording rather than an identifier.
 CLINICAL_WORDS = frozenset({
     "syndrome", "disease", "disorder", "embolism", "thrombosis", "infection", "pneumonia",
-    "vasculitis", "nephritis", "arthritis", "lupus", "sclerosis", "granulomatosis", "purpura",
-    "haemorrhage", "hemorrhage", "fever", "failure", "injury", "insufficiency", "anaemia",
-    "anemia", "effusion", "virus", "antibody", "antibodies", "therapy", "treatment", "protocol",
-    "trial", "study", "score", "criteria", "classification", "sign", "test", "hospital",
-    "hospitalar", "centre", "center", "clinic", "clinica", "unit", "unidade", "department",
-    "service", "servicio", "medicine", "medicina", "ward", "icu",
+    "vasculitis", "lupus", "sclerosis", "granulomatosis", "purpura", "haemorrhage",
+    "hemorrhage", "fever", "failure", "injury", "insufficiency", "effusion", "virus", "antibody",
+    "antibodies", "therapy", "treatment", "protocol", "trial", "study", "score", "criteria",
+    "classification", "sign", "test", "biopsy", "lavage", "culture", "dose", "doses", "units",
+    "unit", "mg", "hospital", "hospitalar", "centre", "center", "clinic", "clinica", "unidade",
+    "department", "service", "servicio", "medicine", "medicina", "ward", "icu", "ethics",
+    "ethical", "committee", "board", "comissão", "comissao", "comité", "comite", "ética",
+    "etica", "consent", "approval", "positive", "negative", "mild", "moderate", "severe",
+    "normal", "abnormal", "unknown", "available", "lost", "follow", "follow-up", "none", "not",
+    "other", "acute", "chronic", "primary", "secondary", "pulmonary", "renal", "alveolar",
+    "cell", "cells", "giant", "carcinoma", "lymphoma", "sarcoma", "globulin", "immunoglobulin",
 })  # fmt: skip
-# Groups do not capture: pandas warns about capturing groups in a search.
-CELL_PATTERNS = tuple((k, re.sub(r"(?<!\\)\((?!\?)", "(?:", p)) for k, p in CELL_PATTERNS)
-NAME_CELL = re.sub(r"(?<!\\)\((?!\?)", "(?:", NAME_CELL)
-# A cell that is only a long number: a record number (a study number may have six digits).
-LONG_NUMBER = r"^\s*\d{6,}\s*$"
-LONG_PSEUDONYM = r"^\s*\d{7,}\s*$"
+# Endings of disease, procedure, organism and drug names (INN stems) that no given name has.
+CLINICAL_ENDINGS = (
+    "itis", "osis", "emia", "aemia", "pathy", "algia", "ectomy", "otomy", "scopy", "plasty",
+    "graphy", "ology", "coccus", "cocci", "bacter", "virus", "mab", "phamide", "olone", "isone",
+    "prazole", "cillin", "mycin", "statin", "sartan", "parin", "cycline", "floxacin", "tinib",
+    "limus",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -278,6 +309,8 @@ class PrivacyReport:
     sensitive: tuple[str, ...]
     notes: tuple[str, ...] = ()
     reviewed: tuple[str, ...] = ()  # texts the authors reviewed as not identifying
+    # the data dictionary's words, to judge the --risk-accepted reason as the cells are judged
+    vocabulary: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def over_age(self) -> bool:
@@ -430,6 +463,7 @@ def check(
         sensitive=tuple(sensitive_labels(schema, table.frame)),
         notes=tuple(notes),
         reviewed=reviewed,
+        vocabulary=scan.vocabulary,
     )
 
 
@@ -446,7 +480,7 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
             "identifying (an eponymous disease read as a name) can be cleared with "
             '--not-identifier "TEXT", which the bundle records.'
         )
-    kinds = identifying_text(risk_accepted or "")
+    kinds = identifying_text(risk_accepted or "", report.vocabulary)
     if kinds:
         raise InputError(
             f"the reason given with --risk-accepted looks like it holds {_a(kinds[0])}; it is "
@@ -574,41 +608,64 @@ def _cell_identifiers(where: str, label: str, cells: pd.Series, rows: np.ndarray
 
 
 def _value_kinds(values: pd.Series, scan: _Scan, *, pseudonym: bool) -> pd.Series:
-    """The kind of identifier each value is (its first matching pattern), or missing."""
-    import pandas as pd
+    """The kind of identifier each value is (its first matching pattern), or missing.
 
+    The patterns run in pyarrow's regex engine (RE2) on the whole column at once.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.array(values.to_numpy(dtype=object), type=pa.string())
     kinds = pd.Series(None, index=values.index, dtype="object")
-    remaining = values.str.strip() != ""
+    remaining = np.array(values.str.strip() != "", dtype=bool)  # a writable copy
     if scan.reviewed and remaining.any():
         normal = values.str.split().str.join(" ").str.casefold()
-        remaining &= ~normal.isin(list(scan.reviewed))
-    patterns = [*CELL_PATTERNS[:3], (RECORD, LONG_PSEUDONYM if pseudonym else LONG_NUMBER),
-                *CELL_PATTERNS[3:], (NAME, NAME_CELL)]  # fmt: skip
-    for number, (kind, pattern) in enumerate(patterns):
+        remaining &= ~normal.isin(list(scan.reviewed)).to_numpy(dtype=bool)
+    for pattern in PATTERNS:
         if not remaining.any():
             break
-        hit = remaining & values.str.contains(pattern, regex=True)
-        if number == len(patterns) - 1 and hit.any():
-            hit &= ~_clinical(values[hit], scan.vocabulary).reindex(values.index, fill_value=False)
-        kinds[hit] = kind
+        regex = pattern.regex
+        if regex == LONG_NUMBER:
+            regex = WHOLE_NUMBER[LONG_PSEUDONYM if pseudonym else LONG_NUMBER]
+        hit = remaining & np.asarray(pc.match_substring_regex(texts, regex), dtype=bool)
+        if pattern.weak and hit.any():
+            # judged on the words that matched: "seen by John Smith on the ward" is a name
+            found = pc.extract_regex(texts.filter(pa.array(hit)), f"(?P<m>{regex})")
+            matched = pd.Series(found.field("m").to_pylist(), dtype="str")
+            clinical = _clinical(matched, scan.vocabulary).to_numpy(dtype=bool)
+            positions = hit.nonzero()[0]
+            hit[positions[clinical]] = False
+        kinds[hit] = pattern.kind
         remaining &= ~hit
     return kinds
 
 
 def _clinical(cells: pd.Series, vocabulary: frozenset[str]) -> pd.Series:
-    """True where a name-like cell is made of the dictionary's words, or names a clinical
-    entity or a place of care."""
+    """True where a text is made only of the dictionary's words, or names a clinical entity,
+    a place of care or a drug."""
     words = cells.str.lower().str.findall(f"[{_LOWER}{_APOSTROPHES}-]+").explode()
     known = words.isin(vocabulary) | words.isin(_PARTICLES.split("|"))
-    clinical = words.isin(list(CLINICAL_WORDS))
+    clinical = words.isin(list(CLINICAL_WORDS)) | words.str.endswith(CLINICAL_ENDINGS).fillna(False)
     result: pd.Series = known.groupby(level=0).all() | clinical.groupby(level=0).any()
     return result
 
 
-def identifying_text(text: str) -> list[str]:
-    """The kinds of direct identifier that a free text holds (for the --risk-accepted reason,
+def identifying_text(text: str, vocabulary: frozenset[str] = frozenset()) -> list[str]:
+    """The kinds of direct identifier a piece of prose holds (the --risk-accepted reason,
     which is published with the data)."""
-    return sorted({kind for kind, pattern in CELL_PATTERNS if re.search(pattern, text)})
+    import pandas as pd
+
+    found = []
+    for pattern in PATTERNS:
+        match = re.search(pattern.regex, text) if pattern.in_prose else None
+        if match is None:
+            continue
+        if pattern.weak and _clinical(pd.Series([match.group(0)], dtype="str"), vocabulary).iloc[0]:
+            continue
+        found.append(pattern.kind)
+    return sorted(set(found))
 
 
 def _vocabulary(schema: TableSchema, others: Iterable[Any] = ()) -> frozenset[str]:

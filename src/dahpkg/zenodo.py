@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -273,10 +274,10 @@ class ZenodoAPI:
     def depositions(self) -> list[dict[str, Any]]:
         """The account's depositions, drafts and published, newest first."""
         found: list[dict[str, Any]] = []
-        for page in range(1, 21):
+        for page in range(1, 101):
             batch = self.request(
                 "looking for an earlier deposition of this version", "GET",
-                f"{self.base}/deposit/depositions?sort=mostrecent&size=100&page={page}",
+                f"{self.base}/deposit/depositions?sort=mostrecent&all_versions=true&size=100&page={page}",
             )  # fmt: skip
             if not isinstance(batch, list):
                 raise DepositError(f"{self.base} did not answer with a list of depositions: "
@@ -327,8 +328,15 @@ class ZenodoAPI:
 
 
 def _origin(url: str) -> str:
+    """scheme://host:port, with the scheme's default port written out, in lower case."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    return f"{scheme}://{host}:{port}"
 
 
 def check_base_url(url: str) -> str:
@@ -434,9 +442,16 @@ class DepositState:
                 f"the deposit state file {self.path} cannot be read ({exc}); "
                 "move it away to start afresh (dahpkg then looks for its deposits on Zenodo)"
             ) from None
-        if not isinstance(data, dict) or not isinstance(data.get("deposits"), dict):
-            raise InputError(f"{self.path} is not a dahpkg deposit state file")
-        return data
+        deposits = data.get("deposits") if isinstance(data, dict) else None
+        if not isinstance(deposits, dict) or not all(
+            isinstance(e, dict) and isinstance(e.get("files", {}), dict) for e in deposits.values()
+        ):
+            raise InputError(
+                f"{self.path} is not a dahpkg deposit state file, or an entry of it was damaged: "
+                "move it away (dahpkg then looks for its deposits on Zenodo)"
+            )
+        result: dict[str, Any] = data
+        return result
 
     def entry(self, key: str) -> dict[str, Any]:
         entry: dict[str, Any] = self.data["deposits"].setdefault(key, {})
@@ -538,9 +553,9 @@ def deposit(
     api = ZenodoAPI(base_url, token or read_token(), http=http, retry=retry, progress=progress)
     try:
         return run.go(api, publish)
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise DepositError(
-            f"{base_url} answered in a shape the Zenodo deposit API does not have (no {exc}): "
+            f"{base_url} answered in a shape the Zenodo deposit API does not have ({exc}): "
             "is it a Zenodo deposit API? Check --base-url. What was done is kept."
         ) from None
     finally:
@@ -663,17 +678,23 @@ class _Run:
     def _resume(self, api: ZenodoAPI) -> dict[str, Any] | None:
         """The deposition of this version that an earlier run made, if any: from the state
         file, else from the server (a lost or another state file must not mean a duplicate)."""
-        if self.entry and self.entry.get("new_version_of") != self.parent:
-            started = self.entry.get("new_version_of")
-            raise DepositError(
-                f"an earlier run of version {self.version} started "
-                + (f"a new version of {started}" if started else "a new deposition (not a new "
-                   "version)")
-                + f" at {self.entry.get('html') or self.server}, but this run asks for "
-                + (f"a new version of {self.parent}" if self.parent else "a new deposition")
-                + ": run again with the same --new-version-of, or delete that draft on Zenodo "
-                "and remove its entry from the state file"
-            )  # fmt: skip
+        earlier = self.entry.get("new_version_of")
+        if self.entry and earlier != self.parent:
+            made = self.entry.get("deposition") is not None or (
+                self.entry.get("status") == "creating"
+                and self._interrupted(api, earlier) is not None
+            )
+            if made:
+                raise DepositError(
+                    f"an earlier run of version {self.version} started "
+                    + (f"a new version of {earlier}" if earlier
+                       else "a new deposition (not a new version)")
+                    + f" at {self.entry.get('html') or self.server}, but this run asks for "
+                    + (f"a new version of {self.parent}" if self.parent else "a new deposition")
+                    + ": run again with the same options, or delete that draft on Zenodo and "
+                    f"remove the entry {self.key!r} from {self.state.path}"
+                )  # fmt: skip
+            self.entry.clear()  # that run made nothing: its options do not bind this one
         dep_id = self.entry.get("deposition")
         if dep_id is not None:
             self.progress(f"resuming draft {dep_id}")
@@ -686,6 +707,8 @@ class _Run:
             )
             self.entry.clear()
         found = self._find_on_server(api)
+        if found is None and self.entry.get("status") == "creating":
+            found = self._interrupted(api, self.parent)
         if found is not None:
             self.outcome.resumed = True
             self._save(deposition=found["id"], html=found["links"]["html"],
@@ -694,20 +717,36 @@ class _Run:
 
     def _find_on_server(self, api: ZenodoAPI) -> dict[str, Any] | None:
         """This version's deposition on the server, recognised by the sentence dahpkg puts in
-        its notes; for a new version, also the draft an interrupted request may have made."""
+        its notes (a whole sentence: version 1.0 is not 1.0.1)."""
         self.progress("looking for an earlier deposition of this version")
+        sentence = re.compile(rf"(?:^|\s){re.escape(self.marker)}(?:\s|$)")
         mine = [d for d in api.depositions()
-                if self.marker in str(d.get("metadata", {}).get("notes", ""))]  # fmt: skip
+                if sentence.search(str((d.get("metadata") or {}).get("notes", "")))]  # fmt: skip
+        for found in mine:
+            title = str((found.get("metadata") or {}).get("title", ""))
+            if title != self.metadata.get("title"):
+                raise DepositError(
+                    f"deposition {found.get('id')} on {self.server} is version {self.version} of "
+                    f"a package with the same name but another title ({title!r}): give this "
+                    "package its own name or version in datapackage.json"
+                )
         published = [d for d in mine if d.get("submitted")]
         if published:
             return published[0]
         if mine:
             return self._check_concept(api, mine[0])
-        if self.entry.get("status") == "creating" and self.parent is not None:
-            parent = api.deposition(self.parent)
-            latest = (parent or {}).get("links", {}).get("latest_draft")
-            if parent is not None and latest and latest != parent["links"]["self"]:
-                return api.follow(latest, "reading the new version's draft")
+        return None
+
+    def _interrupted(self, api: ZenodoAPI, parent_id: int | None) -> dict[str, Any] | None:
+        """The draft a create or new-version request may have made before its answer was
+        lost. A new version's draft is the parent's latest_draft: no draft existed when the
+        request was sent, or it would have been refused."""
+        if parent_id is None:
+            return self._find_on_server(api)
+        parent = api.deposition(parent_id)
+        latest = (parent or {}).get("links", {}).get("latest_draft")
+        if parent is not None and latest and latest != parent["links"]["self"]:
+            return api.follow(latest, "reading the new version's draft")
         return None
 
     def _check_concept(self, api: ZenodoAPI, draft: dict[str, Any]) -> dict[str, Any]:
@@ -723,12 +762,14 @@ class _Run:
         return draft
 
     def _start(self, api: ZenodoAPI) -> dict[str, Any]:
-        self._save(status="creating", new_version_of=self.parent, files={})
+        self.entry.clear()
         draft = self._new_version(api) if self.parent is not None else self._create(api)
         self._save(status="draft", deposition=draft["id"], html=draft["links"]["html"])
         return draft
 
     def _create(self, api: ZenodoAPI) -> dict[str, Any]:
+        # Noted before the request: if its answer is lost, a rerun asks the server first.
+        self._save(status="creating", new_version_of=None, files={})
         for _ in range(api.retry.attempts):
             self.progress("creating the draft")
             try:
@@ -770,10 +811,13 @@ class _Run:
         latest_draft = links.get("latest_draft")
         if latest_draft and latest_draft != links["self"]:
             raise DepositError(
-                "a draft of a new version already exists: "
-                f"{links.get('latest_draft_html', latest_draft)}; finish or delete it on "
-                "Zenodo, then run again"
+                f"a draft of a new version of {self.parent} already exists: "
+                f"{links.get('latest_draft_html', latest_draft)}. dahpkg does not take over a "
+                "draft it cannot recognise as its own (one from an interrupted run whose state "
+                "file was lost looks the same as one made on the web site): finish or delete it "
+                "on Zenodo, then run again"
             )
+        self._save(status="creating", new_version_of=self.parent, files={})
         step = f"creating a new version of {self.parent}"
         for _ in range(api.retry.attempts):
             self.progress(step)
@@ -781,7 +825,7 @@ class _Run:
                 answer = api.action(parent, "newversion", step)
             except Unknown as lost:
                 self.progress(f"{lost}; asking Zenodo whether the new version exists")
-                found = self._find_on_server(api)
+                found = self._interrupted(api, self.parent)
                 if found is not None:
                     return found
                 continue
