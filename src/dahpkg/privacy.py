@@ -57,6 +57,7 @@ RECORD = "record or identification number"
 GEOGRAPHY = "address or geography smaller than a state"
 WEB = "web or IP address"
 BIOMETRIC = "photograph or biometric"
+DECLARED = "direct identifier (so declared in the schema)"
 
 # Words of a column name that mark a direct identifier (the name is split at non-letters
 # and at camelCase boundaries, then lower-cased; English, Spanish and Portuguese).
@@ -438,7 +439,7 @@ def check(
         Option(f"{label} alone", _risk(patients, {label: attributes[label]}, sensitive))
         for label in attributes
     )
-    options = _options(table.frame, schema, attributes, sensitive)
+    options = _options(table.frame, schema, patients, attributes, sensitive)
     notes = []
     if "patient_id" not in table.frame:
         notes.append("no patient_id column: every row is counted as a patient of its own")
@@ -460,7 +461,7 @@ def check(
         options=options,
         safe_harbor=_safe_harbor(table.frame, schema, identifiers, generalise),
         min_k=min_k,
-        sensitive=tuple(sensitive_labels(schema, table.frame)),
+        sensitive=tuple(sensitive),
         notes=tuple(notes),
         reviewed=reviewed,
         vocabulary=scan.vocabulary,
@@ -553,7 +554,7 @@ class _Scan:
 
 
 def _reviewed(texts: Iterable[str]) -> frozenset[str]:
-    return frozenset(" ".join(t.split()).casefold() for t in texts if t.strip())
+    return frozenset(_normal(t) for t in texts if t.strip())
 
 
 def _identifiers(found: Cells, schema: TableSchema, scan: _Scan) -> list[Identifier]:
@@ -569,7 +570,7 @@ def _identifiers(found: Cells, schema: TableSchema, scan: _Scan) -> list[Identif
         role = item.privacy if item is not None else None
         kind = column_kind(label) if role != "pseudonym" else None
         if role == "direct-identifier":
-            kind = kind or "direct identifier (so declared in the schema)"
+            kind = kind or DECLARED
         if kind is not None and _normal(label) not in scan.reviewed:
             shown = _mask(label) if re.search(r"[\d@]", label) else label
             result.append(Identifier(found.where, shown, kind, 0))
@@ -774,10 +775,6 @@ def patient_table(
     return patients, attributes, columns
 
 
-def sensitive_labels(schema: TableSchema, frame: pd.DataFrame) -> list[str]:
-    return [f.label for f in schema.fields if f.privacy == "sensitive" and f.name in frame]
-
-
 def _risk(patients: pd.DataFrame, attributes: dict[str, list[str]],
           sensitive: dict[str, str]) -> Risk:  # fmt: skip
     import pandas as pd
@@ -804,23 +801,29 @@ def _without(attributes: dict[str, list[str]], label: str) -> dict[str, list[str
     return {k: v for k, v in attributes.items() if k != label}
 
 
+def _is_age(unit: Any, type_: Any) -> bool:
+    """A field measured in years is an age: generalised, top-coded, checked for over 89."""
+    return unit == "year" and type_ in ("integer", "number")
+
+
+def age_fields(schema: TableSchema) -> list[Field]:
+    return [f for f in schema.fields if _is_age(f.unit, f.type)]
+
+
 def _age_fields(schema: TableSchema, frame: pd.DataFrame) -> list[Field]:
-    return [f for f in _age_fields_of(schema) if f.name in frame]
+    return [f for f in age_fields(schema) if f.name in frame]
 
 
-def _age_fields_of(schema: TableSchema) -> list[Field]:
-    return [f for f in schema.fields if f.unit == "year" and f.type in ("integer", "number")]
-
-
-def _options(frame: pd.DataFrame, schema: TableSchema, attributes: dict[str, list[str]],
+def _options(frame: pd.DataFrame, schema: TableSchema, patients: pd.DataFrame,
+             attributes: dict[str, list[str]],
              sensitive: dict[str, str]) -> tuple[Option, ...]:  # fmt: skip
-    """Generalisations that lower the risk, and the risk each leaves."""
+    """Generalisations that lower the risk, and the risk each leaves (``patients`` is the
+    patient table of ``frame`` as it is)."""
     ages = {f.label for f in _age_fields(schema, frame)}
     if not ages & set(attributes):
         return ()
     options = [Option("leave out the ages", _risk(
-        patient_table(frame, schema)[0],
-        {k: v for k, v in attributes.items() if k not in ages}, sensitive))]  # fmt: skip
+        patients, {k: v for k, v in attributes.items() if k not in ages}, sensitive))]  # fmt: skip
     for width in SUGGESTED_WIDTHS:
         rule = Generalisation(width)
         patients = patient_table(generalise_frame(frame, schema, rule), schema)[0]
@@ -863,8 +866,7 @@ def _safe_harbor(frame: pd.DataFrame, schema: TableSchema, identifiers: list[Ide
         absent("No geography smaller than a state", {GEOGRAPHY}),
         absent("None of the other listed identifiers (names, contact details, record "
                "numbers, web addresses, photographs)",
-               set(COLUMN_WORDS) - {DATE, GEOGRAPHY} | {"direct identifier (so declared in "
-                                                        "the schema)"}),
+               set(COLUMN_WORDS) - {DATE, GEOGRAPHY} | {DECLARED}),
         SafeHarborCheck("No actual knowledge that the rest could identify a patient",
                         "not checked", "only the authors can state this"),
     )  # fmt: skip
@@ -884,7 +886,7 @@ def generalise_frame(frame: pd.DataFrame, schema: TableSchema,
 
 def generalise_schema(schema: TableSchema, rule: Generalisation) -> TableSchema:
     """``schema`` with the description of every age field saying how it was generalised."""
-    ages = _age_fields_of(schema)
+    ages = age_fields(schema)
     fields = tuple(
         replace(f, description=f"{f.description} {_note(rule)}") if f in ages else f
         for f in schema.fields
@@ -896,7 +898,7 @@ def generalise_descriptor(descriptor: dict[str, Any], rule: Generalisation) -> d
     """A Table Schema descriptor with the same note on every age field."""
     result: dict[str, Any] = json.loads(json.dumps(descriptor))
     for item in result.get("fields", []):
-        if item.get("unit") == "year" and item.get("type") in ("integer", "number"):
+        if _is_age(item.get("unit"), item.get("type")):
             item["description"] = f"{item.get('description', '')} {_note(rule)}".strip()
     return result
 

@@ -325,7 +325,7 @@ def _excel_cell_text(value: Any) -> str:
 
 def _labels(header: list[str], where: str) -> list[str]:
     """Column names from the header row; a blank one is named by its position."""
-    labels = [text.strip() or f"(unnamed column {n})" for n, text in enumerate(header, start=1)]
+    labels = _named(header)
     seen: dict[str, int] = {}
     for n, label in enumerate(labels, start=1):
         if label in seen:
@@ -521,10 +521,13 @@ def _grid_cells(where: str, header: list[str], body: list[list[str]], rows: np.n
 def _cell_labels(header: list[str]) -> list[str]:
     """Column labels, a blank one named by its position and a repeated one numbered."""
     labels: list[str] = []
-    for n, text in enumerate(header, start=1):
-        label = text.strip() or f"(unnamed column {n})"
+    for n, label in enumerate(_named(header), start=1):
         labels.append(label if label not in labels else f"{label} (column {n})")
     return labels
+
+
+def _named(header: list[str]) -> list[str]:
+    return [text.strip() or f"(unnamed column {n})" for n, text in enumerate(header, start=1)]
 
 
 def _csv_columns(path: Path, delimiter: str) -> Cells | None:
@@ -585,6 +588,8 @@ def _xlsx_sheets(path: Path, *, only_data_sheet: bool = False) -> list[tuple[str
     import openpyxl
 
     try:
+        # data_only=False: a formula is read as its text ("=28+0") and reported, instead of a
+        # cached result that may be stale or absent.
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except OSError:
         raise

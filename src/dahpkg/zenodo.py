@@ -136,7 +136,6 @@ class Unknown(Exception):
 
     def __init__(self, step: str, reason: str) -> None:
         super().__init__(f"{step}: {reason}")
-        self.step, self.reason = step, reason
 
 
 class ZenodoAPI:
@@ -660,7 +659,7 @@ class _Run:
         self._sync_files(api, draft)
         self.progress("setting the metadata")
         draft = api.set_metadata(draft, self.metadata)
-        self._save(status="draft", metadata_set=True)
+        self._save(status="draft", files=self.md5)  # each one checked on the server
         if publish:
             draft = self._publish(api, draft)
             self._save(status="published", doi=draft.get("doi", ""),
@@ -769,7 +768,7 @@ class _Run:
 
     def _create(self, api: ZenodoAPI) -> dict[str, Any]:
         # Noted before the request: if its answer is lost, a rerun asks the server first.
-        self._save(status="creating", new_version_of=None, files={})
+        self._save(status="creating", new_version_of=None)
         for _ in range(api.retry.attempts):
             self.progress("creating the draft")
             try:
@@ -817,7 +816,7 @@ class _Run:
                 "file was lost looks the same as one made on the web site): finish or delete it "
                 "on Zenodo, then run again"
             )
-        self._save(status="creating", new_version_of=self.parent, files={})
+        self._save(status="creating", new_version_of=self.parent)
         step = f"creating a new version of {self.parent}"
         for _ in range(api.retry.attempts):
             self.progress(step)
@@ -848,11 +847,9 @@ class _Run:
                 self.progress(f"removing {name} from the draft")
                 api.delete_file(draft, name, flaky)
                 self.outcome.removed.append(name)
-        recorded: dict[str, str] = self.entry.setdefault("files", {})
         for name, data in self.uploads.items():
             if on_server.get(name) == self.md5[name]:
                 self.outcome.kept.append(name)
-                recorded[name] = self.md5[name]
                 continue
             for attempt in (1, 2):
                 checksum = api.upload(draft, name, data, flaky)
@@ -865,8 +862,6 @@ class _Run:
                         "data. Run the same command again to resend it."
                     )
                 self.progress(f"uploading {name}: md5 mismatch; sending it again")
-            recorded[name] = self.md5[name]
-            self._save()
             self.outcome.uploaded.append(name)
             self.outcome.bytes_sent += len(data)
         self.progress("checking every file against the server's listing")
@@ -874,9 +869,6 @@ class _Run:
         wrong = sorted(n for n in self.uploads if listed.get(n) != self.md5[n])
         extra = sorted(set(listed) - set(self.uploads))
         if wrong or extra:
-            for name in wrong:
-                recorded.pop(name, None)
-            self._save()
             problems = [f"{n}: md5 {listed.get(n, 'missing')} on the server, {self.md5[n]} here"
                         for n in wrong] + [f"{n}: on the server but not in the bundle"
                                            for n in extra]  # fmt: skip

@@ -244,12 +244,11 @@ def build_supplement(prepared: Prepared,
 
 def bundle_descriptor(prepared: Prepared) -> dict[str, Any]:
     """The descriptor as it goes into the bundle: only the resources that travel with it."""
+    # (a generalised release's descriptor has already lost its verbatim tables: see prepare)
     descriptor: dict[str, Any] = json.loads(json.dumps(prepared.descriptor))
-    left_out = VERBATIM_RESOURCES if prepared.generalisation else ()
     descriptor["resources"] = [
-        r for r in descriptor.get("resources", [])
-        if r.get("name") in BUNDLED_RESOURCES and r.get("name") not in left_out
-    ]  # fmt: skip
+        r for r in descriptor.get("resources", []) if r.get("name") in BUNDLED_RESOURCES
+    ]
     return descriptor
 
 

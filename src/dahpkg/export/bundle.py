@@ -154,7 +154,9 @@ def _released(prepared: Prepared, data: bytes) -> bytes:
     table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     if not {"column", "value"} <= set(table.columns):
         return data
-    ages = [f.name for f in prepared.source.schema.fields if f.unit == "year"]
+    from dahpkg.privacy import age_fields
+
+    ages = [f.name for f in age_fields(prepared.source.schema)]
     rows = table["column"].isin(ages) & table["value"].str.fullmatch(r"\d+")
     values = pd.to_numeric(table.loc[rows, "value"]).astype("Int64")
     table.loc[rows, "value"] = rule.ages(values).astype(str)
