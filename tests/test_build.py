@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dahpkg.build import build
 from dahpkg.cli import main
+from dahpkg.letter.build import build
 
 from conftest import REPO, read_rows, row_of
 

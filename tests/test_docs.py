@@ -8,8 +8,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from dahpkg.catalogue import render_dictionary, render_rules
 from dahpkg.cli import main
+from dahpkg.validation.catalogue import render_dictionary, render_rules
 
 from conftest import REPO
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import dahpkg
 from dahpkg.cli import main
-from dahpkg.export.formats import neutralise
+from dahpkg.export.formats.text import neutralise
 
 from conftest import ACCEPT, CONSENT, EPISODES_CSV, REPO, row_of
 

@@ -13,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 
 from dahpkg.cli import main
-from dahpkg.export.api import prepare
-from dahpkg.metadata import FILES, Facts, build, orcid_checksum_ok
+from dahpkg.export import prepare
+from dahpkg.export.metadata import FILES, Facts, build, orcid_checksum_ok
 
 from conftest import ACCEPT, CONSENT, REPO
 

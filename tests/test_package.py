@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO
 
-PROFILES = REPO / "src" / "dahpkg" / "profiles"
+PROFILES = REPO / "src" / "dahpkg" / "package" / "profiles"
 DESCRIPTOR = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
 SCHEMA = json.loads((REPO / "schema" / "episodes.schema.json").read_text(encoding="utf-8"))
 

@@ -271,7 +271,7 @@ def test_a_reviewed_text_is_cleared_and_recorded(package: Path, tmp_path: Path) 
     "aprobado por Comité Ético", "(Rheumatology, May 2025)", "IRB approval 2019-123-456",
 ])  # fmt: skip
 def test_an_ordinary_acknowledgement_is_accepted(reason: str) -> None:
-    from dahpkg.export.api import prepare
+    from dahpkg.export import prepare
 
     assert prepare(None, risk_accepted=reason).risk_accepted == reason
 
@@ -534,7 +534,7 @@ def test_generalised_supplement(tmp_path: Path) -> None:
 
 
 def test_python_api_gate() -> None:
-    from dahpkg.export.api import prepare
+    from dahpkg.export import prepare
 
     with pytest.raises(DataError, match="k = 1"):
         prepare(None)

@@ -8,8 +8,9 @@ import pandera.pandas as pa
 import pytest
 
 import dahpkg
-from dahpkg.package import locate
-from dahpkg.rules import CLINICAL, RULES, STRUCTURAL
+from dahpkg.package import open_package
+from dahpkg.validation import rules
+from dahpkg.validation.rules import CLINICAL, RULES, STRUCTURAL
 
 from conftest import Rows, row_of
 
@@ -142,7 +143,7 @@ def test_breaking_a_rule_is_reported_exactly(rule_id: str, broken) -> None:
         row,
     )
     assert "nan" not in finding.message.lower()
-    severity = dahpkg.rules.rule(rule_id).severity
+    severity = rules.rule(rule_id).severity
     assert report.valid is (severity == "warning")
 
 
@@ -221,7 +222,7 @@ def test_pandera_schema_reports_structural_rules_by_id(broken) -> None:
 
 
 def test_clinical_rules_read_only_declared_columns() -> None:
-    names = set(locate(None).schema.names)
+    names = set(open_package(None).schema.names)
     for rule in CLINICAL:
         assert set(rule.columns) <= names, rule.id
 

@@ -18,8 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from dahpkg.cli import main
+from dahpkg.deposit.http import Retry
+from dahpkg.deposit.outcome import Outcome
+from dahpkg.deposit.run import upload_set
+from dahpkg.deposit.token import Token
+from dahpkg.deposit.zenodo import deposit, explain, read_token
 from dahpkg.errors import DepositError, InputError
-from dahpkg.zenodo import Outcome, Retry, Token, deposit, explain, read_token, upload_set
 from zenodo_double import TOKEN, WRITE_ONLY_TOKEN, ZenodoDouble
 
 from conftest import ACCEPT, CONSENT
@@ -58,14 +62,14 @@ def creates(double: ZenodoDouble) -> int:
 
 
 def local_files() -> dict[str, str]:
-    from dahpkg.export.api import build_supplement, prepare
+    from dahpkg.export import build_supplement, prepare
 
     files = upload_set(build_supplement(prepare(None, risk_accepted=CONSENT)))
     return {n: hashlib.md5(d).hexdigest() for n, d in files.items()}
 
 
 def expected_metadata() -> dict[str, Any]:
-    from dahpkg.export.api import build_supplement, prepare
+    from dahpkg.export import build_supplement, prepare
 
     files = build_supplement(prepare(None, risk_accepted=CONSENT)).files
     metadata: dict[str, Any] = json.loads(files["zenodo.json"])["metadata"]
@@ -494,7 +498,7 @@ def test_a_lost_state_file_never_means_a_second_deposition(double: ZenodoDouble,
 
 
 def test_concurrent_runs_keep_each_others_state(tmp_path: Path) -> None:
-    from dahpkg.zenodo import DepositState
+    from dahpkg.deposit.state import DepositState
 
     path = tmp_path / "state.json"
     one, two = DepositState(path), DepositState(path)  # both read the file before either saved
@@ -616,7 +620,8 @@ def test_another_package_with_the_same_name_and_version_is_refused(
 
 
 def test_origins_compare_with_their_default_ports() -> None:
-    from dahpkg.zenodo import _origin, check_base_url
+    from dahpkg.deposit.http import check_base_url
+    from dahpkg.deposit.http import origin as _origin
 
     assert _origin("https://Zenodo.org/api") == _origin("https://zenodo.org:443/api/files/x")
     assert _origin("http://127.0.0.1/api") == _origin("http://127.0.0.1:80/x")
@@ -625,7 +630,7 @@ def test_origins_compare_with_their_default_ports() -> None:
 
 
 def test_a_damaged_state_file_is_an_input_error(tmp_path: Path) -> None:
-    from dahpkg.zenodo import DepositState
+    from dahpkg.deposit.state import DepositState
 
     for text in ("{", '{"deposits": {"k": 5}}', '{"deposits": {"k": {"files": []}}}', "[]"):
         (tmp_path / "s.json").write_text(text)

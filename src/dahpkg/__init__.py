@@ -4,27 +4,37 @@
 >>> dahpkg.validate().valid
 True
 
-Public API, one function per command: :func:`load`, :func:`validate`, :func:`build`,
-:func:`table1`, :func:`reproduce`, :func:`summarise`, :func:`fair`,
-:func:`disclosure_risk`; :func:`pandera_schema`, the rule
-catalogue :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Heavy libraries
-(pandas, pandera) are imported on first use, so importing dahpkg stays fast.
+Public API: :func:`open` reads a package once into a :class:`Package`, which every other
+function takes as well as a path; one function per command: :func:`load`, :func:`validate`,
+:func:`build`, :func:`table1`, :func:`reproduce`, :func:`summarise`, :func:`fair`,
+:func:`disclosure_risk`; :func:`pandera_schema`, the rule catalogue :data:`RULES`, and the
+exceptions in :mod:`dahpkg.errors`. Exports are in :mod:`dahpkg.export`, deposits in
+:mod:`dahpkg.deposit`. Heavy libraries (pandas, pandera) are imported on first use, so
+importing dahpkg stays fast.
+
+The sub-packages follow the flow, each importing only those below it: ``package`` (open and
+read) -> ``validation`` (rules and reports) -> ``letter`` and ``privacy`` -> ``export`` ->
+``deposit``, with ``cli`` on top (see ARCHITECTURE.md).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dahpkg import _lazy
 
 __version__ = "0.1.0"
 
 __all__ = [
     "RULES",
+    "Package",
     "Report",
     "__version__",
     "build",
     "disclosure_risk",
     "fair",
     "load",
+    "open",
     "pandera_schema",
     "reproduce",
     "summarise",
@@ -33,36 +43,33 @@ __all__ = [
 ]
 
 _LAZY = {
+    "open": ("dahpkg.package", "open_package"),
+    "Package": ("dahpkg.package", "Package"),
     "load": ("dahpkg.package", "load"),
     "validate": ("dahpkg.validation", "validate"),
-    "build": ("dahpkg.build", "build"),
-    "pandera_schema": ("dahpkg.rules", "pandera_schema"),
-    "RULES": ("dahpkg.rules", "RULES"),
-    "reproduce": ("dahpkg.claims", "reproduce"),
-    "fair": ("dahpkg.fair", "assess"),
+    "build": ("dahpkg.letter.build", "build"),
+    "pandera_schema": ("dahpkg.validation.rules", "pandera_schema"),
+    "RULES": ("dahpkg.validation.rules", "RULES"),
+    "reproduce": ("dahpkg.letter.reproduce", "reproduce"),
+    "fair": ("dahpkg.export.fair", "assess"),
     "disclosure_risk": ("dahpkg.privacy", "check"),
-    "summarise": ("dahpkg.summary", "summarise"),
-    "table1": ("dahpkg.tablei", "render"),
-    "Report": ("dahpkg.report", "Report"),
+    "summarise": ("dahpkg.letter.summary", "summarise"),
+    "table1": ("dahpkg.letter.table1", "render"),
+    "Report": ("dahpkg.validation.report", "Report"),
 }
 
 if TYPE_CHECKING:
-    from dahpkg.build import build
-    from dahpkg.claims import reproduce
-    from dahpkg.fair import assess as fair
-    from dahpkg.package import load
+    from dahpkg.export.fair import assess as fair
+    from dahpkg.letter.build import build
+    from dahpkg.letter.reproduce import reproduce
+    from dahpkg.letter.summary import summarise
+    from dahpkg.letter.table1 import render as table1
+    from dahpkg.package import Package, load
+    from dahpkg.package import open_package as open
     from dahpkg.privacy import check as disclosure_risk
-    from dahpkg.report import Report
-    from dahpkg.rules import RULES, pandera_schema
-    from dahpkg.summary import summarise
-    from dahpkg.tablei import render as table1
     from dahpkg.validation import validate
+    from dahpkg.validation.report import Report
+    from dahpkg.validation.rules import RULES, pandera_schema
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module, attribute = _LAZY[name]
-        return getattr(importlib.import_module(module), attribute)
-    raise AttributeError(f"module 'dahpkg' has no attribute {name!r}")
+__getattr__ = _lazy.attributes("dahpkg", _LAZY)

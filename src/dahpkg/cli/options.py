@@ -1,0 +1,120 @@
+"""What every command shares: the exit codes, one error handler, and the common options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dahpkg.errors import DahpkgError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+def user_errors(func: F) -> F:
+    """Turn dahpkg's own exceptions into ``Error: ...`` on stderr and their exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DahpkgError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def write_output(content: str | bytes, output: Path | None) -> None:
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    from dahpkg import _atomic
+    from dahpkg.errors import InputError
+
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        _atomic.write_bytes(output, data)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def output_option(what: str) -> Callable[[F], F]:
+    """The ``--output`` option every command shares."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Write the {what} to this file instead of standard output.",
+    )
+
+
+def format_option(choices: list[str], default: str, help: str) -> Callable[[F], F]:
+    """The ``--format`` option every command shares, with its own choices."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def release_options(func: F) -> F:
+    """``--risk-accepted``, ``--generalise`` and ``--not-identifier``, shared by every command
+    that releases data."""
+    func = not_identifier_option(func)
+    func = click.option(
+        "--generalise",
+        metavar="ages=<N>y",
+        help="Release the ages in bands of N years (the band's first year), every age above "
+        "89 as 90; ages=90+ top-codes only. See `dahpkg privacy`.",
+    )(func)
+    return click.option(
+        "--risk-accepted",
+        metavar="REASON",
+        help="Release although the patients can be re-identified (k below the threshold), "
+        "for this reason (consent, data already published); recorded in the bundle README "
+        "and the deposit notes. Direct identifiers are never released.",
+    )(func)
+
+
+def not_identifier_option(func: F) -> F:
+    return click.option(
+        "--not-identifier",
+        "not_identifiers",
+        multiple=True,
+        metavar="TEXT",
+        help="A cell text or column name that the privacy check reads as an identifier but "
+        "that is not one (an eponymous disease taken for a name); repeatable; recorded in the "
+        "bundle.",
+    )(func)
+
+
+class RegistryGroup(click.Group):
+    """A group whose commands come from a registry, made when the group is first used: listing
+    dahpkg's commands does not import what the registry's entries do."""
+
+    def __init__(self, *args: Any, registry: Callable[[], list[click.Command]],
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self._registry = registry
+        self._made: dict[str, click.Command] | None = None
+
+    def _entries(self) -> dict[str, click.Command]:
+        if self._made is None:
+            self._made = {c.name or "": c for c in self._registry()}
+        return self._made
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._entries()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._entries().get(name)

@@ -1,0 +1,46 @@
+"""`dahpkg reproduce`: every number in the letter's text recomputed from the data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from dahpkg.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    format_option,
+    output_option,
+    user_errors,
+    write_output,
+)
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@format_option(["text", "json"], "text", "Output format.")
+@output_option("claims")
+@user_errors
+def reproduce(path: Path | None, fmt: str, output: Path | None) -> None:
+    """Recompute every number in the letter's text from the data, claim by claim.
+
+    Each claim is a match, a mismatch, or not derivable from the data (lengths of stay, how DAH
+    was diagnosed). Mismatches that are discrepancies of the letter itself (its text and Table I
+    disagree) are documented in the claim's note.
+
+    \b
+    Examples:
+      dahpkg reproduce
+      dahpkg reproduce --format json --output claims.json
+
+    Exit codes: 0 every mismatch is a documented discrepancy of the letter, 1 otherwise.
+    """
+    from dahpkg.letter.reproduce import render_json, render_text
+    from dahpkg.letter.reproduce import reproduce as run
+
+    result = run(path)
+    write_output((render_json if fmt == "json" else render_text)(result), output)
+    if output is not None:
+        click.echo(f"{result.headline()}; written to {output}")
+    sys.exit(EXIT_OK if result.reproduced else EXIT_INVALID)

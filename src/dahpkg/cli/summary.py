@@ -1,0 +1,40 @@
+"""`dahpkg summary`: the descriptive cohort table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dahpkg.cli.options import format_option, output_option, user_errors, write_output
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--by",
+    type=click.Choice(["group", "diagnosis", "none"]),
+    default="group",
+    show_default=True,
+    help="Columns: disease group (AAV vs SLE), each diagnosis, or overall only.",
+)
+@format_option(["text", "md", "html", "csv"], "text", "Output format.")
+@output_option("table")
+@user_errors
+def summary(path: Path | None, by: str, fmt: str, output: Path | None) -> None:
+    """Describe the cohort: counts with denominators, medians with quartiles, by disease group.
+
+    Patient-level variables (sex, race, diagnosis, age at diagnosis, inaugural DAH, relapse,
+    survival) are counted per patient; everything else per episode.
+
+    \b
+    Examples:
+      dahpkg summary
+      dahpkg summary --by diagnosis --format md
+      dahpkg summary --format csv --output summary.csv
+    """
+    from dahpkg.letter.summary import RENDERERS, summarise
+
+    write_output(RENDERERS[fmt](summarise(path, by)), output)
+    if output is not None:
+        click.echo(f"Cohort summary written to {output}")

@@ -1,0 +1,64 @@
+"""`dahpkg validate`: check episodes against the data dictionary and the clinical rules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from dahpkg.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    format_option,
+    output_option,
+    user_errors,
+    write_output,
+)
+from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@format_option(["text", "json", "html"], "text", "Report format.")
+@output_option("report")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line on the terminal.")
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_EXAMPLES,
+    show_default=True,
+    help="Findings listed per rule; failures are always counted in full.",
+)
+@user_errors
+def validate(
+    path: Path | None, fmt: str, output: Path | None, strict: bool, quiet: bool,
+    max_examples: int,
+) -> None:  # fmt: skip
+    """Check episodes against the data dictionary and the clinical rules.
+
+    PATH is a datapackage.json, a folder holding one, or a CSV/XLSX file of episodes (checked
+    against the shipped schema). Without PATH, the package that ships with dahpkg is checked.
+
+    \b
+    Examples:
+      dahpkg validate
+      dahpkg validate our_centre.xlsx --format html --output report.html
+      dahpkg validate path/to/datapackage.json --format json --strict
+
+    Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 unreadable input.
+    """
+    from dahpkg.progress import Progress
+    from dahpkg.validation import validate as run
+    from dahpkg.validation.render import render
+
+    progress = Progress(enabled=not quiet)
+    try:
+        report = run(path, max_examples=max_examples, progress=progress.step)
+    finally:
+        progress.done()
+    write_output(render(report, fmt), output)
+    if output is not None:
+        click.echo(f"{report.headline()}; report written to {output}")
+    sys.exit(EXIT_OK if report.passed(strict=strict) else EXIT_INVALID)

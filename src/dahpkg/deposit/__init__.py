@@ -1,0 +1,32 @@
+"""The last stage: deposit the supplementary bundle in a repository, for a DOI.
+
+`run` holds the deposit every repository shares (`run.deposit`: resume, reconcile lost
+answers, verify every checksum, publish only when asked); `http` the requests (retries, origin
+checks), `token` the token, `state` the state file and `outcome` what a run did. `repository`
+defines the seam a repository implements, and `REPOSITORIES` is the registry: one entry per
+repository, from which the ``dahpkg deposit`` commands and the README's list are derived.
+Zenodo is the first.
+"""
+
+from __future__ import annotations
+
+from dahpkg.deposit.outcome import Outcome
+from dahpkg.deposit.repository import Draft, Plan, Repository, RepositorySpec
+from dahpkg.deposit.zenodo import ZENODO
+
+REPOSITORIES: tuple[RepositorySpec, ...] = (ZENODO,)
+
+__all__ = ["REPOSITORIES", "Draft", "Outcome", "Plan", "Repository", "RepositorySpec", "get"]
+
+
+def get(name: str) -> RepositorySpec:
+    """The repository called ``name``.
+
+    >>> get("zenodo").token_variable
+    'ZENODO_TOKEN'
+    """
+    for spec in REPOSITORIES:
+        if spec.name == name:
+            return spec
+    raise ValueError(f"unknown repository {name!r}; choose one of "
+                     f"{', '.join(s.name for s in REPOSITORIES)}")  # fmt: skip

@@ -1,0 +1,227 @@
+"""HTTP to a repository: retries with backoff, origin checks, no redirects, the token only in
+a header.
+
+Requests that can be repeated safely (reads, uploads, which replace, metadata, which is
+replaced wholesale) are retried on 429 (after the wait the rate-limit headers ask for),
+502/503/504 and a dropped connection, with backoff. An action that may have happened although
+its answer was lost is never sent again here: `Unknown` is raised, and the caller asks the
+server what happened. Every URL, the base one or one the server's answers link to, must have
+the base URL's origin, so that the token is never sent elsewhere.
+
+The HTTP client (an ``httpx.Client``) can be passed in; the tests run the repositories' clients
+unchanged against local servers over real HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from dahpkg import __version__
+from dahpkg.errors import DepositError, InputError
+from dahpkg.progress import silent
+
+if TYPE_CHECKING:
+    import httpx
+
+USER_AGENT = f"dahpkg/{__version__} (clinical case-series data package deposit)"
+CHUNK = 1 << 16
+TRANSIENT = (429, 502, 503, 504)
+Explain = Callable[[str, "httpx.Response"], str]
+
+
+@dataclass
+class Retry:
+    """How often, and after how long, a failed request is tried again."""
+
+    attempts: int = 5
+    base: float = 1.0  # seconds before the second attempt; doubled each time
+    cap: float = 60.0  # the longest wait, whatever the server asks
+    sleep: Callable[[float], None] = time.sleep
+
+    def wait(self, attempt: int, response: httpx.Response | None) -> None:
+        delay = self.base * 2**attempt
+        hinted = hinted_delay(response) if response is not None else None
+        # The server's hint, but never less than the backoff: a reset time already past (or
+        # a clock ahead of the server's) must not turn into requests sent back to back.
+        self.sleep(min(self.cap, max(delay, hinted or 0.0)))
+
+
+def hinted_delay(response: httpx.Response) -> float | None:
+    """The wait a 429 asks for: Retry-After seconds, else until X-RateLimit-Reset."""
+    retry_after = response.headers.get("Retry-After", "")
+    if retry_after.strip().isdigit():
+        return float(retry_after)
+    reset = response.headers.get("X-RateLimit-Reset", "")
+    if reset.strip().isdigit():
+        return max(0.0, float(reset) - time.time())
+    return None
+
+
+class Unknown(Exception):
+    """An action was sent but its answer was lost: it may or may not have happened."""
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(f"{step}: {reason}")
+
+
+def origin(url: str) -> str:
+    """scheme://host:port, with the scheme's default port written out, in lower case.
+
+    >>> origin("https://Zenodo.org/api") == origin("https://zenodo.org:443/x")
+    True
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    return f"{scheme}://{host}:{port}"
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if the token may be sent there: https, or http to this machine (a local test
+    server); `InputError` otherwise."""
+    parts = urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (
+        parts.username
+        or parts.password
+        or not parts.hostname
+        or not (parts.scheme == "https" or (parts.scheme == "http" and local))
+    ):
+        raise InputError(
+            f"the deposit API address must be https://HOST/... (or http:// to this machine "
+            f"for a local test server), without a user name: not {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def status_text(response: httpx.Response) -> str:
+    html = "html" in response.headers.get("Content-Type", "")
+    return f"{response.status_code} {response.reason_phrase}" + (" (an HTML page)" if html else "")
+
+
+class Client:
+    """Requests to one repository's API, with its headers (the token among them), retried as
+    the module says and explained by the repository when they fail."""
+
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        *,
+        title: str,
+        explain: Explain,
+        http: httpx.Client | None = None,
+        retry: Retry | None = None,
+        progress: Callable[[str], None] = silent,
+    ) -> None:
+        import httpx
+
+        self.base = base_url.rstrip("/")
+        self.title = title
+        self.explain = explain
+        self.http = http or httpx.Client(timeout=httpx.Timeout(120.0, connect=15.0))
+        self._owns_http = http is None
+        self.retry = retry or Retry()
+        self.progress = progress
+        self._headers = {**headers, "User-Agent": USER_AGENT, "Accept": "application/json"}
+
+    def __repr__(self) -> str:
+        return f"Client({self.base!r})"
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def request(
+        self,
+        step: str,
+        method: str,
+        url: str,
+        *,
+        body: Any = None,
+        upload: bytes | None = None,
+        idempotent: bool = True,
+        missing_ok: bool = False,
+        also_transient: tuple[int, ...] = (),
+    ) -> Any:
+        """Send one request and return its JSON; retry what is safe to retry.
+
+        `Unknown` when an action that is not safe to repeat may have happened; `DepositError`
+        with the step, the status and what to do for any other failure.
+        """
+        import httpx
+
+        if origin(url) != origin(self.base):
+            raise DepositError(
+                f"{step}: {self.title}'s answer points to another server ({origin(url)}); the "
+                f"token is sent only to {origin(self.base)}. Check --base-url."
+            )
+        last = ""
+        for attempt in range(self.retry.attempts):
+            headers = dict(self._headers)
+            content: Iterator[bytes] | None = None
+            if upload is not None:
+                headers |= {
+                    "Content-Type": "application/octet-stream",
+                    "Content-Length": str(len(upload)),
+                }
+                content = self._stream(step, upload)
+            try:
+                response = self.http.request(
+                    method, url, headers=headers, json=body, content=content, follow_redirects=False
+                )
+            except httpx.TransportError as exc:
+                sent = not isinstance(
+                    exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+                )
+                last = f"the connection failed ({type(exc).__name__})"
+                if sent and not idempotent:
+                    raise Unknown(step, last) from None
+                if attempt + 1 < self.retry.attempts:
+                    self.progress(f"{step}: {last}; trying again")
+                    self.retry.wait(attempt, None)
+                continue
+            status = response.status_code
+            if status in TRANSIENT or (status in also_transient and idempotent):
+                last = status_text(response)
+                if status != 429 and not idempotent:
+                    raise Unknown(step, f"{self.title} answered {last}")
+                if attempt + 1 < self.retry.attempts:
+                    self.progress(f"{step}: {self.title} answered {last}; waiting to try again")
+                    self.retry.wait(attempt, response)
+                continue
+            if missing_ok and status in (404, 410):
+                return None
+            if status >= 300:
+                raise DepositError(self.explain(step, response))
+            if not response.content:
+                return {}
+            try:
+                return response.json()
+            except ValueError:
+                raise DepositError(
+                    f"{step}: {origin(url)} answered {status_text(response)} with something "
+                    f"other than JSON: is it a {self.title} deposit API? Check --base-url."
+                ) from None
+        raise DepositError(
+            f"{step}: {self.title} did not answer after {self.retry.attempts} attempts (last: "
+            f"{last}). What was done is kept: run the same command again later to resume."
+        )
+
+    def _stream(self, step: str, data: bytes) -> Iterator[bytes]:
+        total = len(data)
+        for start in range(0, total, CHUNK):
+            yield data[start : start + CHUNK]
+            done = min(total, start + CHUNK)
+            filled = 20 * done // total if total else 20
+            self.progress(
+                f"{step} [{'#' * filled}{'.' * (20 - filled)}] {done:,} of {total:,} bytes"
+            )

@@ -1,0 +1,140 @@
+"""The repository seam: what a repository implements, and its entry in the registry.
+
+A deposit's steps and guarantees are the same everywhere and live in `dahpkg.deposit.run`:
+resume an interrupted run's draft, never create a second deposition when an answer is lost,
+upload what is missing, check every checksum, set the metadata, publish only when asked. A
+repository supplies the calls behind those steps (the `Repository` protocol) and says, in its
+`RepositorySpec`, how it is named, where it is, how its token is made and kept, what metadata
+it is sent and which requests a dry run would make. Adding a repository is one entry in
+`dahpkg.deposit.REPOSITORIES` and one module (or package) beside this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from dahpkg.deposit.token import Token, read_token
+
+if TYPE_CHECKING:
+    import httpx
+
+    from dahpkg.deposit.http import Retry
+    from dahpkg.export import Supplement
+
+DraftId = int | str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A deposition on the server, draft or published, as the run needs to know it; ``raw`` is
+    the repository's own answer, for its own later calls."""
+
+    id: DraftId
+    html: str  # its page
+    published: bool = False
+    doi: str = ""  # once published
+    record: str = ""  # the published record's page
+    reserved_doi: str = ""
+    title: str = ""
+    notes: str = ""
+    new_version: bool = False  # a new version's draft (the run says so)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run would do, for a dry run to show as requests."""
+
+    resume: DraftId | None  # the draft of an earlier run, if the state file has one
+    marker: str  # the sentence that recognises this version's deposition
+    parent: DraftId | None  # the published deposition this is a new version of
+    title: str
+    uploads: dict[str, tuple[int, str]]  # file name -> (size, md5)
+    version: str
+    fields: int  # how many metadata fields are set
+    publish: bool
+
+
+class Repository(Protocol):
+    """The calls a deposit makes, each on the repository's own API. A call whose answer may
+    have been lost after it took effect (create, new version, publish) raises
+    `dahpkg.deposit.http.Unknown`; any other failure `dahpkg.errors.DepositError`."""
+
+    title: str  # "Zenodo", in messages
+    attempts: int  # how often a lost answer is reconciled before the run gives up
+
+    def find(self, marker: str) -> list[Draft]:
+        """Depositions that may be this version's, newest first (the run keeps those whose
+        notes hold the ``marker`` sentence)."""
+        ...
+
+    def get(self, identifier: DraftId) -> Draft | None:
+        """The deposition ``identifier``; None when it is gone or not the token's."""
+        ...
+
+    def create(self, metadata: dict[str, Any]) -> Draft: ...
+
+    def parent(self, identifier: DraftId, version: str) -> Draft:
+        """The published deposition a new ``version`` is made from, checked to allow it."""
+        ...
+
+    def new_version(self, parent: Draft) -> Draft: ...
+
+    def interrupted_new_version(self, parent: DraftId) -> Draft | None:
+        """The draft a new-version request whose answer was lost may have made."""
+        ...
+
+    def is_version_of(self, draft: Draft, parent: DraftId) -> bool: ...
+
+    def files(self, draft: Draft) -> dict[str, str]:
+        """The draft's files and their md5."""
+        ...
+
+    def upload(self, draft: Draft, name: str, data: bytes) -> str:
+        """Upload (or replace) a file; the md5 the server computed."""
+        ...
+
+    def delete(self, draft: Draft, name: str) -> None: ...
+
+    def set_metadata(self, draft: Draft, metadata: dict[str, Any]) -> Draft: ...
+
+    def publish(self, draft: Draft) -> Draft: ...
+
+    def close(self) -> None: ...
+
+
+Connect = Callable[..., Repository]
+
+
+@dataclass(frozen=True)
+class RepositorySpec:
+    """A repository in the registry: ``dahpkg deposit NAME``."""
+
+    name: str  # the command, and the state file's name
+    title: str  # in messages
+    help: str  # the command's help, first paragraph
+    default_url: str
+    token_variable: str  # the environment variable the token is read from
+    token_how: str  # how to make a token there, for the message when there is none
+    # connect(base_url, token, *, http, retry, progress): the repository's client
+    connect: Connect
+    metadata: Callable[[Supplement], dict[str, Any]]  # what is sent, from the bundle
+    requests: Callable[[Plan, str], list[str]]  # the requests a dry run shows (plan, server)
+    sandbox_url: str | None = None  # a test instance, offered as --sandbox
+
+    def read_token(self, token_file: str | Path | None = None,
+                   environ: dict[str, str] | None = None) -> Token:  # fmt: skip
+        """The token from ``token_file``, else from the repository's environment variable."""
+        return read_token(self.title, self.token_variable, self.token_how, token_file, environ)
+
+    def open(self, base_url: str, token: Token, *, http: httpx.Client | None = None,
+             retry: Retry | None = None,
+             progress: Callable[[str], None] | None = None) -> Repository:  # fmt: skip
+        """The repository's client at ``base_url``, sending ``token``."""
+        options: dict[str, Any] = {"http": http, "retry": retry}
+        if progress is not None:
+            options["progress"] = progress
+        return self.connect(base_url, token, **options)

@@ -1,0 +1,58 @@
+"""A repository's personal access token: from a file or an environment variable, never shown.
+
+The token travels only in a request header (`dahpkg.deposit.http.Client`); its value never
+appears in a URL, a message, a log, a state file or the text of the `Token` that holds it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dahpkg.errors import InputError
+
+
+@dataclass(frozen=True)
+class Token:
+    """A personal access token; its value never appears in its text."""
+
+    value: str = field(repr=False)
+    source: str
+
+    def __str__(self) -> str:
+        return f"the token from {self.source}"
+
+
+def read_token(
+    repository: str,
+    variable: str,
+    how: str,
+    token_file: str | Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Token:
+    """The token from ``token_file`` if given, else from the environment ``variable``;
+    `InputError` if there is none or it cannot be a token. ``repository`` names the repository
+    and ``how`` says how to make a token there, for the messages."""
+    if token_file is not None:
+        path = Path(token_file)
+        try:
+            lines = path.read_text(encoding="utf-8").strip().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
+            raise InputError(f"cannot read the token file {path}: {reason}") from None
+        value, source = (lines[0].strip() if lines else ""), f"the file {path}"
+    else:
+        variables = os.environ if environ is None else environ
+        value, source = variables.get(variable, "").strip(), variable
+    if not value:
+        raise InputError(
+            f"no {repository} token in {source if token_file else variable}: {how}, then set "
+            f"{variable} or pass --token-file FILE"
+        )
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise InputError(
+            f"the value in {source} cannot be a {repository} token (it has spaces or "
+            "characters a token does not use)"
+        )
+    return Token(value, source)

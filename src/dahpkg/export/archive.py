@@ -1,0 +1,33 @@
+"""Deterministic zip files: fixed dates, permissions and compression, entries sorted."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+
+def stable_zip(data: bytes, created: datetime,
+               rewrite: Callable[[str, bytes], bytes] | None = None) -> bytes:  # fmt: skip
+    """The same zip with every entry dated ``created``, so that it is the same bytes each time."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    entries = ((i.filename, source.read(i)) for i in source.infolist())
+    if rewrite is not None:
+        entries = ((name, rewrite(name, content)) for name, content in entries)
+    return zip_entries(entries, created, sort=False)
+
+
+def zip_entries(entries: Iterable[tuple[str, bytes]], created: datetime, *,
+                sort: bool = True) -> bytes:  # fmt: skip
+    """A zip of ``entries`` with fixed dates, permissions and compression (sorted by name)."""
+    items = sorted(entries) if sort else list(entries)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in items:
+            info = zipfile.ZipInfo(name, date_time=created.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            archive.writestr(info, content, compresslevel=9)
+    return buffer.getvalue()

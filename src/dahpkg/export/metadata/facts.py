@@ -1,0 +1,123 @@
+"""What every metadata format draws on: the package's creators, licence, source letter and
+subjects, and the facts only the authors can give (`dahpkg.package.publication.Facts`).
+
+A fact that is not known stays out of every file and is listed by `unknown_facts`; nothing is
+invented.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.package.publication import Facts
+
+if TYPE_CHECKING:
+    from dahpkg.export.release import Prepared
+
+LICENCE_URLS = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+                "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/"}  # fmt: skip
+
+
+def licence_of(prepared: Prepared, facts: Facts) -> tuple[str, str]:
+    """(SPDX id, URL) of the licence: the authors' choice, else the package's proposal."""
+    proposed = package_licence(prepared.descriptor)
+    name = facts.licence or str(proposed.get("name", ""))
+    return name, LICENCE_URLS.get(name, str(proposed.get("path", "")))
+
+
+def letter_title(prepared: Prepared) -> str:
+    """The letter's title."""
+    sources = prepared.descriptor.get("sources") or [{}]
+    return str(sources[0].get("title", ""))
+
+
+def subjects(prepared: Prepared) -> list[dict[str, Any]]:
+    """The package's subject codes, then every verified code of its variables."""
+    seen: dict[str, dict[str, Any]] = {}
+    items = list(prepared.descriptor.get("subjects", []))
+    for item in prepared.schema.fields:
+        items += list(item.codes)
+        for category in item.category_codes.values():
+            items += list(category)
+    for code in items:
+        if code.get("verified", True) and code["uri"] not in seen:
+            seen[code["uri"]] = code
+    return list(seen.values())
+
+
+def unknown_facts(prepared: Prepared, facts: Facts) -> tuple[str, ...]:
+    missing = []
+    if not facts.dataset_doi:
+        missing.append("the data set's DOI ([dataset] doi; reserve one on Zenodo)")
+    if not facts.licence:
+        missing.append("the licence confirmed by the authors ([dataset] licence)")
+    if not facts.article_doi:
+        missing.append("the DOI of the letter ([article] doi)")
+    if not facts.journal:
+        missing.append("the journal of the letter ([article] journal)")
+    people = [p.get("familyName", p.get("title", "")) for p in creators_of(prepared.descriptor)]
+    without = [p for p in people if p not in facts.orcid]
+    if without:
+        missing.append(f"ORCID iDs of {', '.join(without)} ([orcid])")
+    return tuple(missing)
+
+
+def creators_of(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contributors with the role creator: the authors of the data set."""
+    return [c for c in descriptor.get("contributors", []) if "creator" in c.get("roles", [])]
+
+
+def package_licence(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """The first licence of the package (name, path, title), as it proposes it."""
+    licences = descriptor.get("licenses") or [{}]
+    return dict(licences[0])
+
+
+def _initials(given: str) -> str:
+    """ "Catarina" -> "C"; initials as printed ("AC") stay as they are."""
+    if given.isupper() and len(given) <= 3:
+        return given
+    return "".join(word[0] for word in given.split() if word)
+
+
+def author_list(descriptor: dict[str, Any]) -> str:
+    """The creators as a reference list writes them: family name and initials."""
+    return ", ".join(
+        f"{p.get('familyName', p.get('title', ''))} {_initials(p.get('givenName', ''))}".strip()
+        for p in creators_of(descriptor)
+    )
+
+
+def letter_citation(descriptor: dict[str, Any]) -> str:
+    """The letter the data come from, cited in full from the package's first source."""
+    source = (descriptor.get("sources") or [{}])[0]
+    parts = [source.get("authors", ""), source.get("title", ""), source.get("note", "")]
+    return " ".join(p.rstrip(".") + "." for p in parts if p)
+
+
+def dataset_citation(prepared: Prepared) -> str:
+    version = prepared.descriptor.get("version", "")
+    return (f"{author_list(prepared.descriptor)}. {prepared.title} (version {version}) "
+            f"[data set]. {prepared.created.year}.")  # fmt: skip
+
+
+def deposit_marker(descriptor: dict[str, Any]) -> str:
+    """The sentence in a deposit's notes by which dahpkg recognises its own deposition of a
+    package version on the server, whatever the local state."""
+    name, version = descriptor.get("name") or "episodes", descriptor.get("version", "")
+    return f"Deposited with dahpkg from the data package {name}, version {version}."
+
+
+def disclosure_note(prepared: Prepared) -> str:
+    """One paragraph on the disclosure risk of the release, and its acknowledgement."""
+    assert prepared.privacy is not None
+    report = prepared.privacy
+    r = report.released
+    text = (f"Disclosure risk, per patient, assessed by dahpkg: no direct identifier found; "
+            f"k-anonymity k = {r.k} over {', '.join(r.attributes)}; {r.unique} of "
+            f"{r.patients} patients unique.")  # fmt: skip
+    if report.generalisation is not None:
+        text += f" Generalised for release: {report.generalisation.describe()}."
+    if prepared.risk_accepted:
+        text += f" Released with the risk acknowledged by the authors: {prepared.risk_accepted}"
+    return text

@@ -1,0 +1,137 @@
+"""The release gate: only a package that validates and passes the disclosure-risk check leaves
+the machine, and what leaves is prepared here once for every export and deposit."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.errors import DataError
+from dahpkg.package import Package, PackageLike, open_package
+from dahpkg.package.publication import Facts
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dahpkg.package import TableSchema
+    from dahpkg.privacy import Generalisation, PrivacyReport
+    from dahpkg.validation import Report
+
+# Resources that reproduce the source as printed: a generalised release cannot carry them.
+VERBATIM_RESOURCES = ("table1",)
+# Zip entries need a date; a loose file has no creation date of its own.
+LOOSE_FILE_DATE = datetime(1980, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Prepared:
+    """A validated package that passed the disclosure-risk gate: its typed episodes (as
+    released, generalised if asked), the schema and descriptor as released, its metadata and
+    its privacy report."""
+
+    package: Package
+    schema: TableSchema
+    report: Report
+    episodes: pd.DataFrame
+    descriptor: dict[str, Any]
+    created: datetime
+    privacy: PrivacyReport | None = None
+    risk_accepted: str | None = None
+
+    @property
+    def generalisation(self) -> Generalisation | None:
+        return self.privacy.generalisation if self.privacy else None
+
+    @property
+    def title(self) -> str:
+        return str(self.descriptor.get("title") or self.package.table_path.stem)
+
+    @functools.cached_property
+    def facts(self) -> Facts:
+        """What only the authors can say (publication.toml), read when first needed: a single
+        file export does not need it, so a mistake in it does not stop one."""
+        return Facts.of(self.package)
+
+
+def prepare(
+    path: PackageLike,
+    *,
+    risk_accepted: str | None = None,
+    generalise: str | Generalisation | None = None,
+    not_identifiers: Iterable[str] = (),
+    gate: bool = True,
+) -> Prepared:
+    """Check the disclosure risk, validate and load: the package is parsed once for all three.
+
+    `DataError` if a direct identifier is found (checked first, so that no message quotes
+    it), if the data are invalid (with the validation summary), or if the risk of
+    re-identification is above the threshold and ``risk_accepted`` does not say why it may be
+    released anyway. ``generalise`` (``"ages=10y"``) releases the ages in bands;
+    ``not_identifiers`` are texts the authors reviewed as not identifying. ``gate=False``
+    skips the refusal (not the check) for work that sends nothing anywhere, such as the FAIR
+    self-assessment.
+    """
+    from dahpkg import privacy
+    from dahpkg.validation import validate
+
+    package = open_package(path)
+    risk = privacy.check(package, generalise=generalise, not_identifiers=not_identifiers)
+    if gate and risk.identifiers:
+        privacy.gate(risk, risk_accepted)
+    report = validate(package)
+    if not report.valid:
+        failing = [f"  {r.rule.id}: {r.failed} failure(s)" for r in report.results if r.failed]
+        skipped = [f"  {r.rule.id}: not checked ({r.skipped})" for r in report.results
+                   if r.skipped]  # fmt: skip
+        where = package.name if isinstance(path, Package) else path or ""
+        raise DataError(
+            "only a package that validates can be exported.\n"
+            + report.headline()
+            + "\n"
+            + "\n".join(failing + skipped)
+            + f"\nRun `dahpkg validate {where}`".rstrip()
+            + " for every finding."
+        )
+    if gate:
+        privacy.gate(risk, risk_accepted)
+    descriptor = json.loads(json.dumps(package.descriptor))
+    episodes = package.episodes()
+    schema = package.schema
+    if risk.generalisation is not None:
+        episodes = privacy.generalise_frame(episodes, schema, risk.generalisation)
+        schema = privacy.generalise_schema(schema, risk.generalisation)
+        descriptor = _generalised(descriptor, risk.generalisation)
+    accepted = (risk_accepted or "").strip() or None
+    return Prepared(package, schema, report, episodes, descriptor, _created(descriptor), risk,
+                    accepted)  # fmt: skip
+
+
+def _generalised(descriptor: dict[str, Any], rule: Generalisation) -> dict[str, Any]:
+    """The descriptor of a generalised release: without the tables that print exact values,
+    and saying so, so that every file of the bundle describes the same release."""
+    result: dict[str, Any] = json.loads(json.dumps(descriptor))
+    resources = result.get("resources", [])
+    dropped = [r for r in resources if r.get("name") in VERBATIM_RESOURCES]
+    result["resources"] = [r for r in resources if r not in dropped]
+    note = f"This release generalises the data: {rule.describe()}."
+    for resource in dropped:
+        title = resource.get("title") or resource["name"]
+        note += f" {title} ({resource.get('path')}) is left out of it: it prints exact values."
+    result["description"] = f"{result.get('description', '')} {note}".strip()
+    return result
+
+
+def _created(descriptor: dict[str, Any]) -> datetime:
+    text = descriptor.get("created")
+    if not isinstance(text, str):
+        return LOOSE_FILE_DATE
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return LOOSE_FILE_DATE
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return max(stamp.astimezone(UTC), LOOSE_FILE_DATE)

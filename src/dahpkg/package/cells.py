@@ -1,0 +1,104 @@
+"""Every cell of a table file as written, unknown columns included, for a search of its text.
+
+The privacy check searches these; nothing else needs them. Read errors never quote a cell,
+which may be the very identifier the search is for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dahpkg.errors import InputError
+from dahpkg.package import text as _text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+BEYOND_HEADER = "(cells beyond the header)"
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Every cell of a file as written, unknown columns included, for a search of its text.
+
+    ``columns`` maps each column label to its cells (empty text for an empty cell); cells of a
+    row longer than the header are joined under `BEYOND_HEADER`. ``rows`` gives the row number
+    a person sees in the file (the header is row 1).
+    """
+
+    where: str
+    labels: tuple[str, ...]
+    columns: dict[str, pd.Series]
+    rows: np.ndarray
+
+
+def read_cells(
+    data: bytes, where: str, suffix: str, *, delimiter: str | None = None
+) -> list[Cells]:
+    """Every cell of a CSV or TSV file, or of every sheet of a workbook, as text.
+
+    `InputError` if the file cannot be read; the message never quotes a cell.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    try:
+        if suffix.lower() == ".xlsx":
+            return [
+                grid_cells(f"{where}, sheet '{name}'", grid, np.arange(2, len(grid) + 1))
+                for name, grid in _text.workbook_sheets(data, where)
+            ]
+        delimiter = delimiter or ("\t" if suffix.lower() == ".tsv" else None)
+        delimiter = delimiter or _text.detect_delimiter(data)
+        labels = _text.numbered_labels(_text.header_cells(data, delimiter, where))
+        types = dict.fromkeys(labels, pa.string())
+        table, invalid, _ = _text.parse_rows(data, where, labels, delimiter, types, [""], set())
+    except UnicodeDecodeError:
+        raise InputError(f"{where} is not UTF-8 text") from None
+    ragged = [(int(n or 0), _text.split_row(t, delimiter)) for n, t in invalid]
+    rows = _text.row_numbers(table.num_rows, [n for n, _ in invalid])
+    columns = {n: table.column(n) for n in labels}
+    if ragged:
+        rows = np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
+        for i, n in enumerate(labels):
+            extra = pa.array([c[i] if i < len(c) else None for _, c in ragged], pa.string())
+            columns[n] = pa.chunked_array([*columns[n].chunks, extra])
+    return [csv_cells(where, labels, columns, rows, ragged)]
+
+
+def csv_cells(where: str, labels: list[str], columns: dict[str, pa.ChunkedArray], rows: np.ndarray,
+              ragged: list[tuple[int, list[str]]]) -> Cells:  # fmt: skip
+    """The cells of a parsed CSV file (every column as text, rows set aside for a wrong number
+    of cells at the end), in file order."""
+    import numpy as np
+    import pandas as pd
+
+    order = np.argsort(rows, kind="stable")
+    text = {n: pd.Series(columns[n].to_numpy(zero_copy_only=False)[order], dtype="str").fillna("")
+            for n in labels}  # fmt: skip
+    width = len(labels)
+    if any(len(c) > width for _, c in ragged):
+        beyond = dict.fromkeys(rows.tolist(), "")
+        beyond.update({r: " ".join(c[width:]) for r, c in ragged})
+        text[BEYOND_HEADER] = pd.Series([beyond[r] for r in rows[order].tolist()], dtype="str")
+    return Cells(where, tuple(text), text, rows[order])
+
+
+def grid_cells(where: str, grid: list[list[str]], rows: np.ndarray) -> Cells:
+    """The cells of a sheet given as rows of text (its first row the header)."""
+    import pandas as pd
+
+    header, body = (grid[0] if grid else []), grid[1:]
+    labels = _text.numbered_labels(header)
+    width = len(labels)
+    columns = {
+        label: pd.Series([r[i] if i < len(r) else "" for r in body], dtype="str")
+        for i, label in enumerate(labels)
+    }
+    if any(len(r) > width for r in body):
+        columns[BEYOND_HEADER] = pd.Series([" ".join(r[width:]) for r in body], dtype="str")
+    return Cells(where, tuple(columns), columns, rows)

@@ -1,0 +1,321 @@
+"""A package opened once: where its episodes are, its descriptor and schema, and its tables.
+
+`open` works out what a path points to (a package, a folder, a loose CSV or XLSX file) and which
+Table Schema its episodes follow. The `Package` it returns reads each file at most once, when
+first asked, and is what every later stage takes: validation, the letter, the privacy check,
+exports and deposits.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from dahpkg.errors import DataError, InputError
+from dahpkg.package.descriptor import DESCRIPTOR, parse_json, read_bytes, safe_relative
+from dahpkg.package.schema import TableSchema
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dahpkg.package.cells import Cells
+    from dahpkg.package.table import Table
+
+EPISODES = "episodes"
+TABLE_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx"}
+
+
+class Package:
+    """The episode table of one package or loose file, the schema it follows, and the
+    package's descriptor and companion files, each read once.
+
+    >>> package = open_package()
+    >>> package.format, package.schema.primary_key, package.table().frame.shape
+    ('csv', ('patient_id', 'episode'), (12, 31))
+    """
+
+    def __init__(self, table_path: Path, format: Literal["csv", "xlsx"], schema: TableSchema, *,
+                 descriptor_path: Path | None = None, descriptor: dict[str, Any] | None = None,
+                 delimiter: str | None = None,
+                 files: dict[Path, bytes] | None = None) -> None:  # fmt: skip
+        self.table_path = table_path
+        self.format = format
+        self.schema = schema
+        self.descriptor_path = descriptor_path
+        self.descriptor: dict[str, Any] = descriptor or {}
+        self.delimiter = delimiter  # None: detected from the header row
+        self._files: dict[Path, bytes] = dict(files or {})
+        self._table: Table | None = None
+        self._cells: list[Cells] | None = None  # the episode file's (every sheet of a workbook)
+
+    def __repr__(self) -> str:
+        return f"Package({self.name!r})"
+
+    @property
+    def name(self) -> str:
+        """What reports call it: the descriptor's path, or the loose file's."""
+        return str(self.descriptor_path or self.table_path)
+
+    @property
+    def root(self) -> Path | None:
+        """The folder of ``datapackage.json``; None for a loose file."""
+        return self.descriptor_path.parent if self.descriptor_path else None
+
+    # --- files ------------------------------------------------------------------------------
+
+    def read_bytes(self, path: Path, *, what: str = "file") -> bytes:
+        """The bytes of a file of the package, read once: what was checked is what is shipped."""
+        if path not in self._files:
+            self._files[path] = read_bytes(path, what=what)
+        return self._files[path]
+
+    def resource(self, name: str) -> Mapping[str, Any] | None:
+        """The descriptor's resource called ``name``, if there is one."""
+        return _resource(self.descriptor, name)
+
+    def resource_names(self) -> list[str]:
+        resources = self.descriptor.get("resources", [])
+        return [str(r["name"]) for r in resources if isinstance(r, Mapping) and r.get("name")]
+
+    def resource_path(self, name: str, key: str = "path") -> Path | None:
+        """The file a resource's ``path`` (or ``schema``) names, checked to lie in the package;
+        None for a loose file, a resource it lacks, or an inline schema."""
+        if self.descriptor_path is None:
+            return None
+        return _resource_file(self.descriptor, self.descriptor_path, name, key)
+
+    def resource_schema(self, name: str) -> dict[str, Any] | None:
+        """A resource's Table Schema descriptor, inline or from its file."""
+        item = self.resource(name)
+        if item is None:
+            return None
+        if isinstance(item.get("schema"), Mapping):
+            return dict(item["schema"])
+        path = self.resource_path(name, "schema")
+        if path is None:
+            return None
+        return parse_json(self.read_bytes(path, what="Table Schema"), path, what="Table Schema")
+
+    def table_files(self) -> list[Path]:
+        """Every table of the package (the episodes first), or the loose file itself."""
+        from dahpkg.package.cells import TABLE_SUFFIXES as SUFFIXES
+
+        files = [self.table_path]
+        for name in self.resource_names():
+            path = self.resource_path(name)
+            if path is not None and path.suffix.lower() in SUFFIXES and path not in files:
+                files.append(path)
+        return files
+
+    # --- tables -----------------------------------------------------------------------------
+
+    def table(self) -> Table:
+        """The episode table, typed; the file is parsed on first use."""
+        if self._table is None:
+            self._read(with_cells=False)
+        assert self._table is not None
+        return self._table
+
+    def cells(self) -> list[Cells]:
+        """Every cell of every table of the package as written (the episodes first), or of
+        every sheet of a loose workbook.
+
+        The typed table is converted from the same parse of the episode file: ask for the cells
+        first when both are needed (the privacy check does), and the file is parsed once.
+        """
+        from dahpkg.package.cells import read_cells
+
+        if self._cells is None:
+            self._read(with_cells=True)
+        assert self._cells is not None
+        found = list(self._cells)
+        for path in self.table_files()[1:]:
+            found += read_cells(self.read_bytes(path), str(path), path.suffix)
+        return found
+
+    def _read(self, *, with_cells: bool) -> None:
+        import numpy as np
+
+        from dahpkg.package import table as reader
+        from dahpkg.package.cells import grid_cells
+        from dahpkg.package.text import data_sheet, workbook_sheets
+
+        where = str(self.table_path)
+        data = self._episode_bytes()
+        if self.format == "csv":
+            self._table, cells = reader.read_csv(data, where, self.delimiter, self.schema,
+                                                 with_cells=with_cells)  # fmt: skip
+            self._cells = [cells] if cells is not None else None
+            return
+        sheets = workbook_sheets(data, where, only_data_sheet=not with_cells)
+        name = data_sheet([n for n, _ in sheets])
+        grid = dict(sheets)[name]
+        self._table = reader.read_grid(grid, f"{where}, sheet '{name}'", self.schema, name)
+        if with_cells:
+            self._cells = [grid_cells(f"{where}, sheet '{n}'", g, np.arange(2, len(g) + 1))
+                           for n, g in sheets]  # fmt: skip
+
+    def _episode_bytes(self) -> bytes:
+        # Read here, not kept by read_bytes: a large registry is dropped once it is parsed.
+        if not self.table_path.is_file():
+            raise InputError(f"episode table not found: {self.table_path}")
+        try:
+            return self.table_path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{self.table_path} cannot be read: {exc.strerror or exc}") from None
+
+    def episodes(self) -> pd.DataFrame:
+        """The episode table with the types the schema declares: see `load`."""
+        import pandas as pd
+
+        table = self.table()
+        absent = [n for n in self.schema.names if n not in table.frame.columns]
+        if absent:
+            raise DataError(
+                f"{self.name}: the episode table lacks {len(absent)} declared column(s) "
+                f"({', '.join(absent)}); run `dahpkg validate` for details"
+            )
+        bad = int(table.type_errors.to_numpy().sum())
+        if bad:
+            raise DataError(
+                f"{self.name}: {bad} cell(s) cannot be read as their declared type; "
+                "run `dahpkg validate` for details"
+            )
+        frame = table.frame.copy(deep=False)  # copy-on-write: the typed table stays as read
+        for item in self.schema.fields:
+            allowed = item.allowed
+            if item.type == "string" and allowed is not None:
+                outside = ~frame[item.name].isna() & ~frame[item.name].isin(list(allowed))
+                if outside.any():
+                    raise DataError(
+                        f"{self.name}: {int(outside.sum())} value(s) of {item.name} are outside "
+                        "its categories; run `dahpkg validate` for details"
+                    )
+                frame[item.name] = frame[item.name].astype(pd.CategoricalDtype(list(allowed)))
+        return frame
+
+
+# What the public functions accept: an open package, a path, or None for the shipped package.
+PackageLike = Package | str | Path | None
+
+
+def _resource(descriptor: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    for item in descriptor.get("resources", []):
+        if isinstance(item, Mapping) and item.get("name") == name:
+            return item
+    return None
+
+
+def _resource_file(descriptor: Mapping[str, Any], descriptor_path: Path, name: str,
+                   key: str) -> Path | None:  # fmt: skip
+    item = _resource(descriptor, name)
+    if item is None or (key == "schema" and not isinstance(item.get(key), str)):
+        return None
+    return descriptor_path.parent / safe_relative(item.get(key), descriptor_path, key, name)
+
+
+def package_root() -> Path:
+    """The folder of the data package that ships with dahpkg.
+
+    An installed wheel carries it inside the module; a source checkout has it at the top level.
+    """
+    here = Path(__file__).resolve().parent.parent
+    bundled = here / "_package"
+    if (bundled / DESCRIPTOR).is_file():
+        return bundled
+    checkout = here.parent.parent
+    if (checkout / DESCRIPTOR).is_file():
+        return checkout
+    raise InputError("the data package that ships with dahpkg is missing from this installation")
+
+
+@functools.cache
+def shipped_schema() -> TableSchema:
+    """The episode Table Schema of the shipped package (used for loose CSV/XLSX files)."""
+    return open_package().schema
+
+
+def open_package(path: PackageLike = None) -> Package:
+    """Open what ``path`` points to, reading its descriptor and episode schema.
+
+    ``path`` may be a ``datapackage.json``, a folder holding one, or a CSV/XLSX file of episodes
+    (checked against the shipped schema). ``None`` means the package that ships with dahpkg;
+    a `Package` is returned as it is, so that every public function takes either.
+
+    >>> open_package().format
+    'csv'
+    """
+    if isinstance(path, Package):
+        return path
+    target = package_root() / DESCRIPTOR if path is None else Path(path)
+    if not target.exists():
+        raise InputError(f"no such file or folder: {target}")
+    if target.is_dir():
+        if not (target / DESCRIPTOR).is_file():
+            raise InputError(f"{target} is a folder without a {DESCRIPTOR}")
+        target = target / DESCRIPTOR
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        return _from_descriptor(target)
+    if suffix in TABLE_SUFFIXES:
+        fmt: Literal["csv", "xlsx"] = "csv" if suffix == ".csv" else "xlsx"
+        return Package(target, fmt, shipped_schema())
+    raise InputError(
+        f"cannot read {target.name}: give a datapackage.json, a folder holding one, "
+        "or an episode table as .csv or .xlsx"
+    )
+
+
+def _from_descriptor(path: Path) -> Package:
+    data = read_bytes(path, what="data package descriptor")
+    descriptor = parse_json(data, path, what="data package descriptor")
+    if not isinstance(descriptor.get("resources"), list):
+        raise InputError(f"{path} has no list of resources")
+    resource = _resource(descriptor, EPISODES)
+    if resource is None:
+        raise InputError(f"{path} has no resource named '{EPISODES}'")
+    table = _resource_file(descriptor, path, EPISODES, "path")
+    assert table is not None
+    fmt = TABLE_SUFFIXES.get(table.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"the '{EPISODES}' resource must be a .csv or .xlsx file, not {table.name}"
+        )
+    files = {path: data}
+    reference = resource.get("schema")
+    if isinstance(reference, Mapping):
+        schema = TableSchema.from_descriptor(reference)
+    elif isinstance(reference, str):
+        schema_path = _resource_file(descriptor, path, EPISODES, "schema")
+        assert schema_path is not None
+        files[schema_path] = read_bytes(schema_path, what="Table Schema")
+        schema = TableSchema.from_descriptor(
+            parse_json(files[schema_path], schema_path, what="Table Schema"), where=str(schema_path)
+        )
+    else:
+        raise InputError(f"the '{EPISODES}' resource of {path} declares no schema")
+    dialect = resource.get("dialect")
+    delimiter = dialect.get("delimiter") if isinstance(dialect, Mapping) else None
+    return Package(table, "csv" if fmt == "csv" else "xlsx", schema, descriptor_path=path,
+                   descriptor=descriptor, files=files,
+                   delimiter=delimiter if isinstance(delimiter, str) else None)  # fmt: skip
+
+
+def load(path: PackageLike = None) -> pd.DataFrame:
+    """Read the episode table with the types the schema declares.
+
+    Booleans are pandas' nullable ``boolean``, integers ``Int64``, categorical fields
+    ``category`` with the schema's categories in their declared order; a missing cell is
+    ``<NA>``. Unknown columns are left out. Clinical rules are not checked here: use
+    :func:`dahpkg.validate` for that.
+
+    Raises `DataError` when a declared column is absent or a cell cannot be read as its type,
+    because the typed table could not hold it without losing it.
+
+    >>> episodes = load()
+    >>> len(episodes), episodes["patient_id"].nunique()
+    (12, 10)
+    """
+    return open_package(path).episodes()

@@ -1,0 +1,92 @@
+"""publication.toml: the facts about a package that only its authors can give (the data set's
+DOI, the confirmed licence, the Zenodo community, the letter's DOI and journal, ORCID iDs).
+
+It sits beside ``datapackage.json``; empty values mean not known yet. DOIs and ORCID iDs are
+checked (the ORCID check digit too) when filled in.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dahpkg.errors import InputError
+
+if TYPE_CHECKING:
+    from dahpkg.package.package import Package
+
+FACTS_FILE = "publication.toml"
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What only the authors can say, read from publication.toml (empty = unknown)."""
+
+    dataset_doi: str = ""
+    licence: str = ""
+    zenodo_community: str = ""
+    article_doi: str = ""
+    journal: str = ""
+    orcid: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folder: Path | None) -> Facts:
+        """The facts in ``folder``'s publication.toml (none when it has no such file)."""
+        path = folder / FACTS_FILE if folder else None
+        if path is None or not path.is_file():
+            return cls()
+        return cls.parse(path.read_bytes(), path)
+
+    @classmethod
+    def of(cls, package: Package) -> Facts:
+        """The facts beside the package's descriptor (none for a loose file)."""
+        path = package.root / FACTS_FILE if package.root else None
+        if path is None or not path.is_file():
+            return cls()
+        return cls.parse(package.read_bytes(path, what="publication facts"), path)
+
+    @classmethod
+    def parse(cls, text: bytes, path: Path) -> Facts:
+        """The facts in ``text``, the bytes of the publication.toml at ``path``."""
+        try:
+            data = tomllib.loads(text.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path} is not valid TOML: {exc}") from None
+        dataset, article = data.get("dataset", {}), data.get("article", {})
+        facts = cls(
+            dataset_doi=str(dataset.get("doi", "")).strip(),
+            licence=str(dataset.get("licence", "")).strip(),
+            zenodo_community=str(dataset.get("zenodo_community", "")).strip(),
+            article_doi=str(article.get("doi", "")).strip(),
+            journal=str(article.get("journal", "")).strip(),
+            orcid={k: str(v).strip() for k, v in data.get("orcid", {}).items() if str(v).strip()},
+        )
+        facts.check(path)
+        return facts
+
+    def check(self, path: Path) -> None:
+        for name, value in (("dataset doi", self.dataset_doi), ("article doi", self.article_doi)):
+            if value and not DOI.match(value):
+                raise InputError(f"{path}: the {name} {value!r} is not a DOI (10.NNNN/...)")
+        for person, value in self.orcid.items():
+            if not ORCID.match(value) or not orcid_checksum_ok(value):
+                raise InputError(f"{path}: the ORCID iD of {person} ({value}) is not valid")
+
+
+def orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 11,2 check digit of an ORCID iD.
+
+    >>> orcid_checksum_ok("0000-0002-1825-0097"), orcid_checksum_ok("0000-0002-1825-0098")
+    (True, False)
+    """
+    digits = orcid.replace("-", "")
+    total = 0
+    for ch in digits[:-1]:
+        total = (total + int(ch)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))

@@ -1,0 +1,285 @@
+"""Read an episode table into typed columns, fast, and without losing what cannot be typed.
+
+A CSV file is parsed by pyarrow straight into the declared types (booleans with the schema's
+true/false values, 64-bit integers, text), on both cores. Such a typed read stops at the first
+cell it cannot convert; the column it names is then read as text and converted here, cell by
+cell but vectorised, so that every unreadable cell is found with its row. Rows with more or
+fewer cells than the header are set aside by the parser, reported, and their cells still
+checked. A workbook is read as text and converted the same way.
+
+When every cell is wanted as text too (the privacy check reads them all), the file is parsed
+once as text and the typed table converted from that text: one parse either way.
+
+The result is a `Table`: a pandas frame with nullable dtypes, masks of missing and unreadable
+cells, the text as written where it matters for messages, and the row number a person sees in
+the file for every episode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.errors import InputError
+from dahpkg.package import text as _text
+from dahpkg.package.schema import DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from dahpkg.package.cells import Cells
+    from dahpkg.package.schema import Field, TableSchema
+
+# Integers as frictionless reads them (surrounding blanks and a sign allowed), up to 18 digits
+# so that they fit a 64-bit integer. pyarrow's parser refuses a "+": such a column is read as
+# text and converted here.
+INTEGER = r"^[ \t]*[+-]?[0-9]{1,18}[ \t]*$"
+NUMBER = r"^[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*$"
+
+
+@dataclass(frozen=True)
+class RaggedRow:
+    """A row whose number of cells differs from the header's."""
+
+    row: int
+    cells: int
+
+
+@dataclass(frozen=True)
+class Table:
+    """The episode rows of one file, typed.
+
+    ``frame`` holds the declared columns present in the file, with pandas' nullable dtypes
+    (categorical fields as text, so that a value outside the categories can be shown), on a
+    RangeIndex; ``rows[i]`` is the row number of ``frame`` row ``i`` in the file (the header
+    is row 1). ``missing`` marks empty cells, ``type_errors`` cells that are not empty and not
+    of the declared type; ``text`` keeps the cells as written for columns read as text.
+    Unknown columns are only named in ``labels``: their cells are not kept.
+    """
+
+    labels: tuple[str, ...]
+    frame: pd.DataFrame
+    missing: pd.DataFrame
+    type_errors: pd.DataFrame
+    text: dict[str, pd.Series]
+    rows: np.ndarray
+    blank_rows: tuple[int, ...] = ()
+    ragged: tuple[RaggedRow, ...] = ()
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_csv(data: bytes, where: str, delimiter: str | None, schema: TableSchema, *,
+             with_cells: bool = False) -> tuple[Table, Cells | None]:  # fmt: skip
+    """The typed table of a CSV file's bytes and, with ``with_cells``, every cell as text."""
+    import pyarrow as pa
+
+    from dahpkg.package.cells import csv_cells
+
+    try:
+        delimiter = delimiter or _text.detect_delimiter(data)
+        labels = _text.unique_labels(_text.header_cells(data, delimiter, where), where)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where} is not UTF-8 text (byte {exc.start})") from None
+    declared = {f.name: f for f in schema.fields}
+    if with_cells:  # every column as text, the empty cell as the only null: cells as written
+        as_text, nulls = set(labels), [""]
+    else:
+        as_text = {
+            n for n in labels if n not in declared or not _typed_read_fits(declared[n], schema)
+        }
+        nulls = list(schema.missing_values)
+    types = {n: pa.string() if n in as_text else _arrow_type(declared[n]) for n in labels}
+    table, invalid, failed = _text.parse_rows(data, where, labels, delimiter, types, nulls,
+                                              set(labels) - as_text)  # fmt: skip
+    as_text |= failed
+    ragged = [(int(n or 0), _text.split_row(t, delimiter)) for n, t in invalid]
+    rows = _text.row_numbers(table.num_rows, [n for n, _ in invalid])
+    columns = {n: table.column(n) for n in labels}
+    if ragged:
+        import numpy as np
+        import pyarrow.compute as pc
+
+        # The set-aside rows join the table: converted to each column's type when all their
+        # cells read cleanly; otherwise that column is converted from text as a whole, so
+        # that every unreadable cell is still found.
+        for i, n in enumerate(labels):
+            extra = pa.array([cells[i] or None if i < len(cells) else None
+                              for _, cells in ragged], pa.string())  # fmt: skip
+            column = columns[n]
+            if n in as_text or pa.types.is_string(column.type):
+                columns[n] = pa.chunked_array([*column.cast(pa.string()).chunks, extra])
+                continue
+            values, _, bad = _convert_text(extra, declared[n])
+            if pc.any(bad).as_py():
+                columns[n] = pa.chunked_array([*_as_string(column).chunks, extra])
+                as_text.add(n)
+            else:
+                columns[n] = pa.chunked_array([*column.chunks, values.cast(column.type)])
+        rows = np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
+    cells = csv_cells(where, labels, columns, rows, ragged) if with_cells else None
+    typed = _finish(
+        labels, columns, rows, schema, as_text, where=where,
+        ragged=tuple(RaggedRow(r, len(c)) for r, c in ragged), sheet=None,
+    )  # fmt: skip
+    return typed, cells
+
+
+def _typed_read_fits(item: Field, schema: TableSchema) -> bool:
+    """True when pyarrow's global true/false/null values are exactly this field's."""
+    if dict(item.missing_values) != dict(schema.missing_values):
+        return False
+    if item.type == "boolean":
+        return (item.true_values, item.false_values) == (DEFAULT_TRUE_VALUES, DEFAULT_FALSE_VALUES)
+    return item.type in ("integer", "number", "string")
+
+
+def _arrow_type(item: Field) -> pa.DataType:
+    import pyarrow as pa
+
+    return {"boolean": pa.bool_(), "integer": pa.int64(), "number": pa.float64()}.get(
+        item.type, pa.string()
+    )
+
+
+def _as_string(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_boolean(column.type):
+        return pc.if_else(column, "true", "false")
+    return pc.cast(column, pa.string())
+
+
+def read_grid(grid: list[list[str]], where: str, schema: TableSchema, sheet: str) -> Table:
+    """The typed table of a workbook sheet, given as rows of text."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not grid:
+        raise InputError(f"{where} is empty: expected a header row and episodes")
+    width = max(len(r) for r in grid)
+    labels = _text.unique_labels([*grid[0], *[""] * (width - len(grid[0]))], where)
+    body = [r + [""] * (width - len(r)) for r in grid[1:]]
+    columns = {
+        n: pa.chunked_array([pa.array([row[i] or None for row in body], pa.string())])
+        for i, n in enumerate(labels)
+    }
+    rows = np.arange(2, len(body) + 2)
+    return _finish(labels, columns, rows, schema, set(labels), where=where, ragged=(), sheet=sheet)
+
+
+def _convert_text(text: pa.ChunkedArray, item: Field) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """A text column as its declared type, with masks of missing and unreadable cells."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    declared_missing = [v for v in item.missing_values if v != ""]
+    missing = pc.is_null(text)
+    if declared_missing:
+        missing = pc.or_(missing, pc.fill_null(pc.is_in(text, pa.array(declared_missing)), False))
+    present = pc.invert(missing)
+    if item.type == "boolean":
+        is_true = pc.fill_null(pc.is_in(text, pa.array(list(item.true_values))), False)
+        is_false = pc.fill_null(pc.is_in(text, pa.array(list(item.false_values))), False)
+        values = pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
+        ok = pc.or_(is_true, is_false)
+    elif item.type in ("integer", "number"):
+        pattern = INTEGER if item.type == "integer" else NUMBER
+        ok = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        number = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"^\+", "")
+        kept = pc.if_else(pc.and_(ok, present), number, pa.scalar(None, pa.string()))
+        values = pc.cast(kept, pa.int64() if item.type == "integer" else pa.float64())
+    else:
+        values = pc.if_else(present, text, pa.scalar(None, pa.string()))
+        ok = present
+    bad = pc.and_(present, pc.invert(ok))
+    return values, missing, bad
+
+
+def _finish(
+    labels: list[str],
+    columns: dict[str, pa.ChunkedArray],
+    rows: np.ndarray,
+    schema: TableSchema,
+    as_text: set[str],
+    *,
+    where: str,
+    ragged: tuple[RaggedRow, ...],
+    sheet: str | None,
+) -> Table:
+    """Convert text columns, drop blank rows, put rows in file order, hand over to pandas."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    null_everywhere: Any = columns[labels[0]].is_null()
+    for n in labels[1:]:
+        null_everywhere = pc.and_(null_everywhere, columns[n].is_null())
+    blank: Any = np.asarray(null_everywhere.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    if bool(np.all(rows[1:] > rows[:-1])) and not blank.any():
+        take = None  # already in file order, nothing to drop: no copy
+    else:
+        order = np.argsort(rows, kind="stable")
+        blank, rows = blank[order], rows[order]
+        take = pa.array(order[~blank])
+    blank_rows = tuple(int(r) for r in rows[blank])
+    rows = rows[~blank]
+    if len(rows) == 0:
+        raise InputError(f"{where} has a header row but no episodes")
+    typed: dict[str, Any] = {}
+    missing: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    text: dict[str, pd.Series] = {}
+    for item in schema.fields:
+        if item.name not in columns:
+            continue
+        column = columns[item.name] if take is None else columns[item.name].take(take)
+        if item.name in as_text or item.type == "string":
+            values, absent, bad = _convert_text(column, item)
+            text[item.name] = column.to_pandas(types_mapper=_text_dtype).fillna("")
+        else:
+            values, absent, bad = column, column.is_null(), None
+        typed[item.name] = values
+        missing[item.name] = absent
+        errors[item.name] = bad
+    frame = pa.table(typed).to_pandas(types_mapper=_pandas_dtype)
+    length = len(frame)
+    missing_frame = pd.DataFrame({n: np.asarray(m, dtype=bool) for n, m in _numpy(missing).items()})
+    error_frame = pd.DataFrame({
+        n: (np.zeros(length, dtype=bool) if m is None else np.asarray(m, dtype=bool))
+        for n, m in _numpy(errors).items()
+    })  # fmt: skip
+    return Table(
+        labels=tuple(labels), frame=frame, missing=missing_frame, type_errors=error_frame,
+        text=text, rows=rows, blank_rows=blank_rows, ragged=ragged, sheet=sheet,
+    )  # fmt: skip
+
+
+def _numpy(arrays: dict[str, Any]) -> dict[str, Any]:
+    return {n: None if a is None else a.to_numpy(zero_copy_only=False) for n, a in arrays.items()}
+
+
+def _pandas_dtype(arrow_type: pa.DataType) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    if pa.types.is_int64(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_floating(arrow_type):
+        return pd.Float64Dtype()
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return _text_dtype(arrow_type)
+    return None
+
+
+def _text_dtype(arrow_type: pa.DataType) -> Any:
+    import pandas as pd
+
+    return pd.StringDtype()

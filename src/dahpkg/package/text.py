@@ -1,0 +1,239 @@
+"""What both readers of a table file share: delimiter, header and column labels, the CSV parse,
+and a workbook's sheets as rows of text.
+
+The typed reader (`dahpkg.package.table`) and the every-cell-as-text reader
+(`dahpkg.package.cells`) start from the same bytes, read once, so that a command that needs
+both parses a file once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+DELIMITERS = (",", ";", "\t")
+# Columns whose typed read may fail before every column is read as text, once.
+MAX_TYPED_RETRIES = 3
+# A row the parser set aside: (line number, or None when threads could not tell it; its text).
+Invalid = tuple[int | None, str]
+
+
+def first_line(data: bytes, limit: int) -> bytes:
+    """The first line of ``data`` (at most ``limit`` bytes), its line ending included."""
+    end = data.find(b"\n", 0, limit)
+    return data[: end + 1 if end >= 0 else limit]
+
+
+def detect_delimiter(data: bytes) -> str:
+    """The delimiter of a loose CSV file, judged from its header row.
+
+    Spreadsheets set to many European locales save "CSV" with semicolons.
+
+    >>> detect_delimiter(b"a;b;c\\n1;2;3\\n")
+    ';'
+    """
+    header = first_line(data, 65536)
+    counts = {d: header.count(d.encode()) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def header_cells(data: bytes, delimiter: str, where: str) -> list[str]:
+    """The cells of the header row."""
+    # Old spreadsheets end lines with a bare carriage return: a line split misses those.
+    lines = first_line(data, 1 << 20).decode("utf-8-sig").splitlines()
+    if not lines or not lines[0].strip():
+        raise InputError(f"{where} is empty: expected a header row and episodes")
+    try:
+        return next(csv.reader([lines[0]], delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{where}: the header row cannot be read ({exc})") from None
+
+
+def named(header: list[str]) -> list[str]:
+    """Column names from the header row; a blank one is named by its position."""
+    return [text.strip() or f"(unnamed column {n})" for n, text in enumerate(header, start=1)]
+
+
+def unique_labels(header: list[str], where: str) -> list[str]:
+    """Column names, refusing one given twice (a typed table cannot hold both)."""
+    labels = named(header)
+    seen: dict[str, int] = {}
+    for n, label in enumerate(labels, start=1):
+        if label in seen:
+            raise InputError(
+                f"{where}: the column name '{label}' appears twice (columns {seen[label]} and "
+                f"{n}); keep one"
+            )
+        seen[label] = n
+    return labels
+
+
+def numbered_labels(header: list[str]) -> list[str]:
+    """Column labels, a blank one named by its position and a repeated one numbered."""
+    labels: list[str] = []
+    for n, label in enumerate(named(header), start=1):
+        labels.append(label if label not in labels else f"{label} (column {n})")
+    return labels
+
+
+def parse_csv(
+    data: bytes,
+    where: str,
+    labels: list[str],
+    delimiter: str,
+    types: dict[str, pa.DataType],
+    null_values: list[str],
+    *,
+    typed: set[str],
+    threads: bool = True,
+) -> tuple[pa.Table, list[Invalid], set[str]]:
+    """Parse ``data`` with the column ``types`` given; a ``typed`` column that fails to
+    convert is read again as text.
+
+    Returns the table, the rows set aside for a wrong number of cells (line number, text) and
+    the columns that had to be read as text. Booleans read with frictionless' default
+    spellings; an empty cell, or one of ``null_values``, is null.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from dahpkg.package.schema import DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES
+
+    failed: set[str] = set()
+    block_size = 1 << 20
+    for _ in range(MAX_TYPED_RETRIES + 6):
+        invalid: list[Invalid] = []
+        undecodable: list[int | None] = []
+
+        def handler(row: Any, invalid: list[Invalid] = invalid,
+                    undecodable: list[int | None] = undecodable) -> str:  # fmt: skip
+            try:
+                invalid.append((row.number, row.text))
+            except UnicodeDecodeError:
+                undecodable.append(row.number)
+            return "skip"
+
+        if len(failed) > MAX_TYPED_RETRIES:
+            failed = set(typed)  # too many unreadable columns: read them all as text, once
+        column_types = {n: pa.string() if n in failed else types[n] for n in labels}
+        try:
+            table = pcsv.read_csv(
+                pa.BufferReader(data),
+                read_options=pcsv.ReadOptions(skip_rows=1, column_names=labels,
+                                              use_threads=threads, block_size=block_size),
+                parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                                invalid_row_handler=handler),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=column_types,
+                    null_values=null_values,
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    true_values=list(DEFAULT_TRUE_VALUES),
+                    false_values=list(DEFAULT_FALSE_VALUES),
+                ),
+            )  # fmt: skip
+            if undecodable:
+                raise InputError(f"{where} is not UTF-8 text")
+            return table, invalid, failed
+        except pa.ArrowInvalid as exc:
+            # pyarrow quotes the offending row; a cell may be an identifier, so it is cut.
+            message = re.sub(r"(columns, got \d+|column)\s*:.*", r"\1", str(exc), flags=re.S)
+            if "invalid UTF8" in message:
+                raise InputError(f"{where} is not UTF-8 text") from None
+            if "straddling" in message and block_size < 1 << 30:
+                block_size *= 16  # a cell longer than a block: read in larger blocks
+                continue
+            bad = re.search(r"In CSV column #(\d+)", message)
+            if bad is None or labels[int(bad.group(1))] not in typed:
+                raise InputError(f"{where} is not a well-formed CSV file: {message}") from None
+            failed.add(labels[int(bad.group(1))])
+    raise InputError(f"{where} cannot be read as a table")  # pragma: no cover
+
+
+def parse_rows(
+    data: bytes, where: str, labels: list[str], delimiter: str, types: dict[str, pa.DataType],
+    null_values: list[str], typed: set[str],
+) -> tuple[pa.Table, list[Invalid], set[str]]:  # fmt: skip
+    """`parse_csv` on both cores, then on one thread if rows were set aside whose line the
+    threads could not tell (only files with such rows pay for the second read)."""
+    table, invalid, failed = parse_csv(data, where, labels, delimiter, types, null_values,
+                                       typed=typed)  # fmt: skip
+    if invalid and any(number is None for number, _ in invalid):
+        table, invalid, failed = parse_csv(data, where, labels, delimiter, types, null_values,
+                                           typed=typed, threads=False)  # fmt: skip
+    return table, invalid, failed
+
+
+def split_row(text: str, delimiter: str) -> list[str]:
+    """The cells of one row set aside by the parser."""
+    csv.field_size_limit(1 << 30)  # a cell as long as pyarrow accepts
+    return next(csv.reader([text], delimiter=delimiter), [])
+
+
+def row_numbers(count: int, skipped: list[int | None]) -> np.ndarray:
+    """Row numbers (the header is row 1) of the rows the parser kept, given those it set aside."""
+    import numpy as np
+
+    numbers = np.arange(2, count + len(skipped) + 2)
+    if skipped:
+        numbers = numbers[~np.isin(numbers, np.array([int(s or 0) for s in skipped]))]
+    return numbers
+
+
+# --- workbooks ------------------------------------------------------------------------------
+
+
+def data_sheet(names: list[str]) -> str:
+    """The sheet holding the episodes: one named for them, else the first."""
+    for wanted in ("episode", "data"):
+        for name in names:
+            if wanted in name.lower():
+                return name
+    return names[0]
+
+
+def excel_cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def workbook_sheets(
+    data: bytes, where: str, *, only_data_sheet: bool = False
+) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet of a workbook (or only the data sheet) as rows of text, without the empty
+    rows at its end."""
+    import openpyxl
+
+    try:
+        # data_only=False: a formula is read as its text ("=28+0") and reported, instead of a
+        # cached result that may be stale or absent.
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    # openpyxl signals a damaged workbook with many exception types (zip, XML, key errors).
+    except Exception as exc:
+        raise InputError(f"{where} is not a readable Excel workbook ({exc})") from None
+    try:
+        names = [str(n) for n in book.sheetnames]
+        sheets = []
+        for name in [data_sheet(names)] if only_data_sheet else names:
+            grid = [[excel_cell_text(v) for v in row]
+                    for row in book[name].iter_rows(values_only=True)]  # fmt: skip
+            while grid and not any(grid[-1]):  # formatted but empty rows at the end of a sheet
+                grid.pop()
+            sheets.append((name, grid))
+    finally:
+        book.close()
+    return sheets

@@ -1,0 +1,136 @@
+"""`dahpkg privacy`: the three questions asked of a package, and the gate every release passes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from dahpkg.errors import DataError, InputError
+from dahpkg.package import EPISODES, Package, PackageLike, open_package
+from dahpkg.privacy import anonymity
+from dahpkg.privacy.anonymity import DEFAULT_MIN_K, Option, patient_table
+from dahpkg.privacy.generalise import Generalisation, generalise_frame
+from dahpkg.privacy.identifiers import MAX_LOCATIONS, Identifier, Scan, a_kind, identifying_text
+from dahpkg.privacy.report import PrivacyReport
+from dahpkg.privacy.safe_harbor import safe_harbor
+
+
+def check(
+    path: PackageLike = None,
+    *,
+    generalise: str | Generalisation | None = None,
+    min_k: int = DEFAULT_MIN_K,
+    not_identifiers: Iterable[str] = (),
+) -> PrivacyReport:
+    """Assess the disclosure risk of the package or episode file of ``path``.
+
+    ``generalise`` (``"ages=10y"``) assesses the release with ages in bands as well; ``min_k``
+    is the smallest group of patients sharing every quasi-identifier that is accepted
+    without an acknowledgement. ``not_identifiers`` are cell texts or column names the
+    authors reviewed as not identifying (an eponymous disease taken for a name): they are
+    not reported, and the report lists them.
+
+    >>> report = check()
+    >>> report.identifiers, report.risk.k, report.risk.unique
+    ((), 1, 10)
+    """
+    if min_k < 1:
+        raise InputError("the threshold k must be at least 1")
+    if isinstance(generalise, str):
+        generalise = Generalisation.parse(generalise)
+    package = open_package(path)
+    schema = package.schema
+    reviewed = tuple(dict.fromkeys(" ".join(t.split()) for t in not_identifiers if t.strip()))
+    scan = Scan.of(schema, _companion_schemas(package), reviewed)
+    found: list[Identifier] = []
+    files, cells = [], 0
+    # Every cell as text first: its errors never quote a cell, which may be an identifier.
+    # The typed table below is converted from the same parse of the episode file.
+    for table_cells in package.cells():
+        files.append(table_cells.where)
+        cells += sum(len(c) for c in table_cells.columns.values()) + len(table_cells.labels)
+        found += scan.find(table_cells, schema)
+    table = package.table()
+    patients, attributes, sensitive = patient_table(table.frame, schema)
+    risk = anonymity.risk(patients, attributes, sensitive)
+    released_frame = generalise_frame(table.frame, schema, generalise) if generalise else None
+    if released_frame is not None:
+        released = anonymity.risk(patient_table(released_frame, schema)[0], attributes, sensitive)
+    else:
+        released = risk
+    drivers = tuple(
+        Option(f"{label} alone", anonymity.risk(patients, {label: attributes[label]}, sensitive))
+        for label in attributes
+    )
+    options = anonymity.options(table.frame, schema, patients, attributes, sensitive)
+    notes = []
+    if "patient_id" not in table.frame:
+        notes.append("no patient_id column: every row is counted as a patient of its own")
+    else:
+        unnumbered = int(table.frame["patient_id"].isna().sum())
+        if unnumbered:
+            notes.append(f"{unnumbered} episode(s) without a patient number are each counted "
+                         "as a patient of their own: number them for an exact count")  # fmt: skip
+    return PrivacyReport(
+        source=package.name,
+        files=tuple(files),
+        cells=cells,
+        episodes=len(table.frame),
+        identifiers=tuple(found),
+        risk=risk,
+        released=released,
+        generalisation=generalise,
+        drivers=tuple(sorted(drivers, key=lambda o: (-o.risk.unique, o.risk.k))),
+        options=options,
+        safe_harbor=safe_harbor(table.frame, schema, found, generalise),
+        min_k=min_k,
+        sensitive=tuple(sensitive),
+        notes=tuple(notes),
+        reviewed=reviewed,
+        vocabulary=scan.vocabulary,
+    )
+
+
+def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
+    """Refuse (`DataError`) a release with a direct identifier, or with a risk above the
+    threshold that the authors have not acknowledged."""
+    if report.identifiers:
+        lines = [i.describe() for i in report.identifiers[:MAX_LOCATIONS]]
+        raise DataError(
+            f"{report.headline()}.\n  "
+            + "\n  ".join(lines)
+            + "\nRemove them from the data (a study number replaces a name or record number; "
+            "ages or years replace dates), then run `dahpkg privacy` again. A text that is not "
+            "identifying (an eponymous disease read as a name) can be cleared with "
+            '--not-identifier "TEXT", which the bundle records.'
+        )
+    kinds = identifying_text(risk_accepted or "", report.vocabulary)
+    if kinds:
+        raise InputError(
+            f"the reason given with --risk-accepted looks like it holds {a_kind(kinds[0])}; it is "
+            "published with the data, so write it without personal details"
+        )
+    if report.needs_acknowledgement and not (risk_accepted or "").strip():
+        r = report.released
+        over = " and ages above 89 are not aggregated" if report.over_age else ""
+        raise DataError(
+            f"the patients can be re-identified: {r.brief()} through "
+            f"{', '.join(r.attributes)}{over} (threshold k >= {report.min_k}).\n"
+            "Lower the risk (for example --generalise ages=10y; `dahpkg privacy` shows what "
+            "each option achieves), or, if the patients consented or the same data are already "
+            'published, say so with --risk-accepted "REASON": it is recorded in the bundle '
+            "README and in the deposit notes."
+        )
+
+
+def _companion_schemas(package: Package) -> list[dict[str, Any]]:
+    """The Table Schemas of the package's other tables (Table I as printed, the inferences),
+    whose words are the dictionary's too."""
+    schemas = []
+    for name in package.resource_names():
+        path = package.resource_path(name, "schema")
+        if name != EPISODES and (path is None or path.is_file()):
+            schema = package.resource_schema(name)
+            if schema is not None:
+                schemas.append(schema)
+    return schemas

@@ -1,0 +1,386 @@
+"""Check an episode table against every rule of the catalogue and build a `Report`.
+
+All problems are found in one run: a missing column only skips the clinical rules that read
+it, and an unreadable cell is reported and then treated as missing by the other rules.
+Failures are counted from vectorised boolean masks; only a capped number of examples per rule
+is turned into findings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.package import Field, PackageLike, TableSchema, is_missing, open_package, shipped_schema
+from dahpkg.progress import silent
+from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES, Finding, Report, RuleResult
+from dahpkg.validation.rules import CLINICAL, Rule, rule
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dahpkg.package.table import Table
+
+
+def validate(
+    path: PackageLike = None,
+    *,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    progress: Callable[[str], None] = silent,
+) -> Report:
+    """Check the episode table of ``path`` (a `Package`, a path, or None for the shipped
+    package) against every rule.
+
+    Raises `dahpkg.errors.InputError` when the input cannot be read at all; every problem of
+    the data itself is a finding in the returned report. ``progress`` is called with the name
+    of each step (see `dahpkg.progress.Progress`).
+
+    >>> report = validate()
+    >>> report.valid, report.episodes, report.patients
+    (True, 12, 10)
+    """
+    package = open_package(path)
+    progress(f"reading {package.table_path.name}")
+    table = package.table()
+    name = package.name + (f", sheet '{table.sheet}'" if table.sheet else "")
+    return check_table(
+        table, package.schema, source=name, max_examples=max_examples, progress=progress
+    )
+
+
+def check_table(
+    table: Table,
+    schema: TableSchema,
+    *,
+    source: str,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    progress: Callable[[str], None] = silent,
+) -> Report:
+    """Check a table already read (see `dahpkg.package.Package.table`) against the catalogue."""
+    run = _Run(table, schema, max(0, max_examples), progress=progress)
+    progress(f"checking the structure of {len(table.frame)} episodes")
+    run.table_rules()
+    run.cell_rules()
+    run.primary_key()
+    run.clinical_rules()
+    frame = table.frame
+    patients = frame["patient_id"].nunique() if "patient_id" in frame else 0
+    return Report(
+        source=source,
+        episodes=len(frame),
+        patients=int(patients),
+        results=tuple(run.results),
+        findings=tuple(run.findings),
+        max_examples=run.max_examples,
+    )
+
+
+@dataclass
+class _Run:
+    table: Table
+    schema: TableSchema
+    max_examples: int
+    progress: Callable[[str], None] = silent
+    results: list[RuleResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    # --- helpers -----------------------------------------------------------------------
+    def _record(
+        self,
+        rule_: Rule,
+        checked: int,
+        failed: int,
+        found: list[Finding],
+        skipped: str | None = None,
+    ) -> None:
+        shown = found[: self.max_examples]
+        self.results.append(RuleResult(rule_, checked, failed, len(shown), skipped))
+        self.findings.extend(shown)
+
+    def _key(self, index: Any, name: str) -> int | str | None:
+        """A row's patient_id or episode: the number, else the text as written, else None."""
+        frame = self.table.frame
+        if name in frame.columns:
+            value: Any = frame.at[index, name]
+            if not is_missing(value):
+                return int(value)
+        if name in self.table.text:
+            return str(self.table.text[name].iat[index]) or None
+        return None
+
+    def written(self, index: Any, name: str) -> str:
+        """The cell as written (numbers and yes/no cells read typed: in canonical form), or
+        the missing-value label when it is empty."""
+        item = self.schema.field(name)
+        if name in self.table.text:
+            text = str(self.table.text[name].iat[index])
+            if text not in item.missing_values:
+                return text
+            return item.missing_values.get(text) or self.schema.missing_label
+        value: Any = self.table.frame.at[index, name]
+        if is_missing(value):
+            return self.schema.missing_label
+        if item.type == "boolean":
+            return "true" if value else "false"
+        return str(value)
+
+    def display(self, index: Any, name: str) -> str:
+        """A typed value in clinical words: yes / no / not recorded / the value."""
+        import numpy as np
+
+        value = self.table.frame.at[index, name]
+        if is_missing(value):
+            return self.schema.missing_label
+        if isinstance(value, bool | np.bool_):
+            return "yes" if value else "no"
+        return str(value)
+
+    def finding(
+        self, rule_: Rule, index: Any, column: str | None, message: str, value: str | None = None
+    ) -> Finding:
+        row: Any = self.table.rows[index]
+        return Finding(
+            rule=rule_.id,
+            severity=rule_.severity,
+            message=message,
+            patient_id=self._key(index, "patient_id"),
+            episode=self._key(index, "episode"),
+            column=column,
+            value=value,
+            row=int(row),
+        )
+
+    def _examples(self, mask: pd.Series) -> tuple[int, list[Any]]:
+        failing = mask[mask]
+        return int(failing.size), list(failing.index[: self.max_examples])
+
+    # --- structural rules --------------------------------------------------------------
+    def _table_rule(
+        self, rule_id: str, checked: int, problems: list[tuple[str, str | None, int | None]]
+    ) -> None:
+        """Record a rule about the table as a whole from (message, column, row) problems."""
+        rule_ = rule(rule_id)
+        found = [Finding(rule_.id, rule_.severity, m, column=c, row=r) for m, c, r in problems]
+        self._record(rule_, checked, len(found), found)
+
+    def table_rules(self) -> None:
+        columns = list(self.table.labels)
+        declared = self.schema.names
+        absent = [n for n in declared if n not in columns]
+        self._table_rule(
+            "schema-fields-present",
+            len(declared),
+            [
+                (f"the column {n} ({self.schema.field(n).label}) is missing", n, None)
+                for n in absent
+            ],
+        )
+        self._table_rule(
+            "schema-no-unknown-fields",
+            len(columns),
+            [
+                (_unknown_column_message(c, absent, declared), c, None)
+                for c in columns
+                if c not in declared
+            ],
+        )
+        self._table_rule(
+            "schema-blank-row",
+            len(self.table.frame) + len(self.table.blank_rows),
+            [(f"row {r} is empty; delete it", None, r) for r in self.table.blank_rows],
+        )
+        self._ragged_rows()
+
+    def _ragged_rows(self) -> None:
+        """Rows with more cells than the header, or fewer: one finding per cell."""
+        import numpy as np
+
+        width = len(self.table.labels)
+        extra: list[Finding] = []
+        short: list[Finding] = []
+        extra_rule, short_rule = rule("schema-extra-cell"), rule("schema-missing-cell")
+        blank = set(self.table.blank_rows)
+        for ragged in self.table.ragged:
+            if ragged.row in blank:  # an empty line: reported as a blank row, once
+                continue
+            index = int(np.searchsorted(self.table.rows, ragged.row))
+            for n in range(width + 1, ragged.cells + 1):
+                extra.append(self.finding(
+                    extra_rule, index, f"(cell {n})",
+                    f"row {ragged.row} has {ragged.cells} cells but the header has {width}; "
+                    f"cell {n} belongs to no column",
+                ))  # fmt: skip
+            for label in self.table.labels[ragged.cells :]:
+                short.append(self.finding(
+                    short_rule, index, label,
+                    f"row {ragged.row} has {ragged.cells} cells but the header has {width}; "
+                    f"it has no cell for {label}",
+                ))  # fmt: skip
+        rows = len(self.table.frame)
+        self._record(extra_rule, rows, len(extra), extra)
+        self._record(short_rule, rows, len(short), short)
+
+    def _failing_cells(
+        self,
+        rule_: Rule,
+        failing: Iterable[tuple[str, pd.Series]],
+        message: Callable[[Any, str], str],
+        checked: int,
+    ) -> None:
+        """Record a rule from per-column masks (True = the cell fails) and a message builder."""
+        failed, found = 0, []
+        for column, mask in failing:
+            count, examples = self._examples(mask)
+            failed += count
+            found += [
+                self.finding(rule_, i, column, message(i, column), self.written(i, column))
+                for i in examples
+            ]
+        self._record(rule_, checked, failed, found)
+
+    def cell_rules(self) -> None:
+        rows = len(self.table.frame)
+        present = [f for f in self.schema.fields if f.name in self.table.frame.columns]
+        field = self.schema.field
+        self._failing_cells(
+            rule("schema-type"),
+            ((f.name, self.table.type_errors[f.name]) for f in present),
+            lambda i, c: _type_message(field(c), self.written(i, c)),
+            rows,
+        )
+        self._failing_cells(
+            rule("schema-required"),
+            ((f.name, self.table.missing[f.name]) for f in present if f.required),
+            lambda i, c: f"{field(c).label} is not recorded; it is required on every episode",
+            rows,
+        )
+        # Categories and ranges: the same constraints the generated pandera checks carry.
+        frame = self.table.frame
+        for rule_id, test in (("schema-category", Field.outside_categories),
+                              ("schema-range", Field.out_of_range)):  # fmt: skip
+            self._failing_cells(
+                rule(rule_id),
+                ((f.name, test(f, frame[f.name])) for f in present),
+                partial(self._constraint_message, rule_id),
+                rows,
+            )
+
+    def primary_key(self) -> None:
+        pk_rule = rule("schema-primary-key")
+        key = list(self.schema.primary_key)
+        frame = self.table.frame
+        missing = [k for k in key if k not in frame.columns]
+        if missing:
+            self._record(pk_rule, 0, 0, [], skipped=f"column {', '.join(missing)} is missing")
+            return
+        labels = [self.schema.field(k).label for k in key]
+        # As frictionless does: a key whose cells are all empty identifies nothing (blank
+        # rows included), and otherwise equal keys are duplicates, empty cells included.
+        unidentified = frame[key].isna().all(axis=1)
+        duplicate = frame[key].duplicated(keep="first") & ~unidentified
+        count, examples = self._examples(duplicate)
+        found = [
+            self.finding(
+                pk_rule, i, key[0],
+                ", ".join(f"{lab} {self._key(i, k)}" for lab, k in zip(labels, key, strict=True))
+                + " is recorded on more than one row",
+                self.written(i, key[0]),
+            )
+            for i in examples
+        ]  # fmt: skip
+        empty, examples = self._examples(unidentified)
+        found += [
+            self.finding(pk_rule, i, key[0], f"{' and '.join(labels)} are all missing: the row "
+                         "identifies no episode", self.written(i, key[0]))
+            for i in examples
+        ]  # fmt: skip
+        found += [
+            Finding(pk_rule.id, pk_rule.severity, f"row {r} is empty, so it identifies no "
+                    "episode", row=r)
+            for r in self.table.blank_rows
+        ]  # fmt: skip
+        self._record(pk_rule, len(frame), count + empty + len(self.table.blank_rows), found)
+
+    # --- clinical rules ----------------------------------------------------------------
+    def clinical_rules(self) -> None:
+        frame = self.table.frame
+        contract = shipped_schema()  # the data dictionary the rules are written for
+        for number, rule_ in enumerate(CLINICAL, start=1):
+            self.progress(f"clinical rule {number} of {len(CLINICAL)}: {rule_.id}")
+            absent = [c for c in rule_.columns if c not in frame.columns]
+            if absent:
+                self._record(
+                    rule_, 0, 0, [], skipped=f"needs the missing column(s) {', '.join(absent)}"
+                )
+                continue
+            mistyped = [
+                f"{c} as {contract.field(c).type}, not {self.schema.field(c).type}"
+                for c in rule_.columns
+                if self.schema.field(c).type != contract.field(c).type
+            ]
+            if mistyped:
+                self._record(rule_, 0, 0, [], skipped=f"needs {'; '.join(mistyped)}")
+                continue
+            # The rule's own vectorised function, which is also its pandera check (see
+            # dahpkg.pandera_schema); called directly, it skips pandera's per-check
+            # bookkeeping, which costs more than the rules themselves on large tables.
+            assert rule_.holds is not None
+            output = rule_.holds(frame)
+            if hasattr(output, "columns"):  # a cell-wise rule: each column can fail
+                failing = [(c, output[c]) for c in rule_.columns]
+            else:  # a row-wise rule: the finding points to its first column
+                failing = [(rule_.columns[0], output)]
+            self._failing_cells(
+                rule_,
+                ((c, ~m.reindex(frame.index, fill_value=True).astype(bool)) for c, m in failing),
+                partial(self._message, rule_),
+                len(frame),
+            )
+
+    def _constraint_message(self, rule_id: str, index: Any, column: str) -> str:
+        return _constraint_message(rule_id, self.schema.field(column), self.written(index, column))
+
+    def _message(self, rule_: Rule, index: Any, column: str) -> str:
+        values = {name: self.display(index, name) for name in rule_.columns}
+        values["column_label"] = self.schema.field(column).label
+        values["value"] = self.display(index, column)
+        return rule_.message.format(**values)
+
+
+def _type_message(item: Field, written: str) -> str:
+    message = f"{item.label}: '{written}' is not {item.expectation()}"
+    if written.startswith("="):
+        message += " (a spreadsheet formula: paste its value instead)"
+    elif (
+        item.type == "integer" and written.lstrip("+-").isascii() and written.lstrip("+-").isdigit()
+    ):
+        message += " that dahpkg can hold (more than 18 digits)"
+    return message
+
+
+def _constraint_message(rule_id: str, item: Field, written: str) -> str:
+    if rule_id == "schema-category":
+        allowed = ", ".join(
+            f"{v} ({item.categories[v]})" if item.categories.get(v, v) != v else v
+            for v in item.allowed or ()
+        )
+        return f"{item.label}: '{written}' is not an allowed value; expected one of {allowed}"
+    unit = f" {item.unit}s" if item.unit else ""
+    if item.minimum is not None and item.maximum is not None:
+        bounds = f"{item.minimum:g} to {item.maximum:g}{unit}"
+    elif item.minimum is not None:
+        bounds = f"at least {item.minimum:g}"
+    else:
+        bounds = f"at most {item.maximum:g}{unit}"
+    return f"{item.label} {written} is outside the allowed range ({bounds})"
+
+
+def _unknown_column_message(name: str, absent: list[str], declared: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name.strip().lower(), absent or list(declared), n=1)
+    hint = (
+        f"; did you mean {close[0]}?" if close else "; rename it to a declared column or remove it"
+    )
+    return f"the column '{name}' is not in the data dictionary{hint}"
