@@ -13,7 +13,7 @@ import dahpkg
 from dahpkg.errors import DataError, InputError
 from dahpkg.progress import Progress
 
-from conftest import row_of
+from support.helpers import row_of
 
 
 def test_load_is_typed_from_the_schema() -> None:
@@ -105,3 +105,23 @@ def test_a_long_step_is_shown_while_it_runs() -> None:
     time.sleep(0.3)  # the step is still running when the delay passes
     assert "reading a large file" in terminal.getvalue()
     progress.done()
+
+
+def test_every_module_with_all_lists_its_own_api() -> None:
+    # The defect: export/api.py kept an __all__ that named none of the functions it defined.
+    import importlib
+    import inspect
+    import pkgutil
+
+    for info in pkgutil.walk_packages(dahpkg.__path__, "dahpkg."):
+        if info.name == "dahpkg.__main__":
+            continue
+        module = importlib.import_module(info.name)
+        names = getattr(module, "__all__", None)
+        if names is None:
+            continue
+        assert [n for n in names if not hasattr(module, n)] == [], info.name
+        defined = {n for n, v in vars(module).items() if not n.startswith("_")
+                   and (inspect.isfunction(v) or inspect.isclass(v))
+                   and v.__module__ == module.__name__}  # fmt: skip
+        assert defined <= set(names), (info.name, defined - set(names))

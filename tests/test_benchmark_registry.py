@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dahpkg
 
-from conftest import REPO
+from support.helpers import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import registry

@@ -2,36 +2,84 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from dahpkg import deposit
 from dahpkg.cli import main
+from dahpkg.export import formats
 from dahpkg.validation.catalogue import render_dictionary, render_rules
 
-from conftest import REPO
+from support.helpers import REPO
 
 README = REPO / "README.md"
-GENERATED = {"dictionary": render_dictionary, "rules": lambda: render_rules("markdown")}
+ARCHITECTURE = REPO / "ARCHITECTURE.md"
+
+
+def architecture_tree() -> str:
+    """Every sub-package and module of src/dahpkg with the first paragraph of its docstring,
+    the stages in the order of the flow (package first), as a nested Markdown list."""
+    root = REPO / "src" / "dahpkg"
+    settings = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = settings["tool"]["importlinter"]["contracts"][0]["layers"]
+    order = [m.rsplit(".", 1)[-1] for layer in reversed(layers) for m in layer.split(" | ")]
+
+    def about(path: Path) -> str:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        return " ".join(doc.split("\n\n")[0].split())
+
+    def walk(folder: Path, depth: int) -> list[str]:
+        modules = sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
+        packages = sorted(
+            (p for p in folder.iterdir() if (p / "__init__.py").is_file()),
+            key=lambda p: (order.index(p.name) if p.name in order else 99, p.name),
+        )
+        lines = [f"{'  ' * depth}- `{p.name}`: {about(p)}" for p in modules]
+        for package in packages:
+            lines.append(f"{'  ' * depth}- `{package.name}/`: {about(package / '__init__.py')}")
+            lines += walk(package, depth + 1)
+        return lines
+
+    return "\n".join([f"- `src/dahpkg/`: {about(root / '__init__.py')}", *walk(root, 1)]) + "\n"
+
+
+GENERATED = {
+    (README, "dictionary"): render_dictionary,
+    (README, "rules"): lambda: render_rules("markdown"),
+    (README, "formats"): formats.render_markdown,
+    (README, "repositories"): deposit.render_markdown,
+    (ARCHITECTURE, "tree"): architecture_tree,
+}
 
 
 def _section(text: str, name: str) -> re.Match[str]:
     match = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.S)
-    assert match, f"README lacks the {name} markers"
+    assert match, f"the document lacks the {name} markers"
     return match
 
 
-@pytest.mark.parametrize("name", sorted(GENERATED))
-def test_generated_tables_are_current(name: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    expected = GENERATED[name]()
+@pytest.mark.parametrize(("document", "name"), sorted(GENERATED), ids=lambda v: str(v))
+def test_generated_tables_are_current(document: Path, name: str) -> None:
+    text = document.read_text(encoding="utf-8")
+    expected = GENERATED[document, name]()
     if os.environ.get("DAHPKG_UPDATE_README"):
         match = _section(text, name)
         text = text[: match.start(1)] + expected + text[match.end(1) :]
-        README.write_text(text, encoding="utf-8")
-    assert _section(README.read_text(encoding="utf-8"), name).group(1) == expected
+        document.write_text(text, encoding="utf-8")
+    assert _section(document.read_text(encoding="utf-8"), name).group(1) == expected
+
+
+def test_the_readme_links_the_architecture_and_names_every_export() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "(ARCHITECTURE.md)" in text
+    heading = re.search(r"### `dahpkg export ([a-z|]+) ", text)
+    assert heading and heading.group(1).split("|") == ["supplement", *formats.names()]
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))

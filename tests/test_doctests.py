@@ -10,7 +10,7 @@ import pytest
 
 import dahpkg
 
-from conftest import REPO
+from support.helpers import REPO
 
 # walk_packages descends into the sub-packages (export/, privacy/, ...), not only the top level.
 MODULES = sorted(

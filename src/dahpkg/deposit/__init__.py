@@ -16,7 +16,8 @@ from dahpkg.deposit.zenodo import ZENODO
 
 REPOSITORIES: tuple[RepositorySpec, ...] = (ZENODO,)
 
-__all__ = ["REPOSITORIES", "Draft", "Outcome", "Plan", "Repository", "RepositorySpec", "get"]
+__all__ = ["REPOSITORIES", "Draft", "Outcome", "Plan", "Repository", "RepositorySpec", "get",
+           "render_markdown"]  # fmt: skip
 
 
 def get(name: str) -> RepositorySpec:
@@ -30,3 +31,13 @@ def get(name: str) -> RepositorySpec:
             return spec
     raise ValueError(f"unknown repository {name!r}; choose one of "
                      f"{', '.join(s.name for s in REPOSITORIES)}")  # fmt: skip
+
+
+def render_markdown() -> str:
+    """The repositories as the README's table: command, repository, address, token."""
+    lines = ["| command | repository | default address | token |", "|---|---|---|---|"]
+    for spec in REPOSITORIES:
+        sandbox = f" (`--sandbox`: {spec.sandbox_url})" if spec.sandbox_url else ""
+        lines.append(f"| `dahpkg deposit {spec.name}` | {spec.title} | {spec.default_url}{sandbox} "
+                     f"| `{spec.token_variable}` or `--token-file` |")  # fmt: skip
+    return "\n".join(lines) + "\n"

@@ -57,13 +57,15 @@ def render_dictionary(schema: TableSchema | None = None) -> str:
 
     schema = schema or shipped_schema()
     lines = [
-        "| column | type | required | allowed values | disclosure role | title: description |",
-        "|---|---|---|---|---|---|",
+        "| column | type | required | allowed values | level | disclosure role "
+        "| title: description |",
+        "|---|---|---|---|---|---|---|",
     ]
     for item in schema.fields:
         if item.allowed:
             allowed = ", ".join(
-                f"{v} = {item.categories[v]}" if item.categories.get(v, v) != v else v
+                (f"{v} = {item.categories[v]}" if item.categories.get(v, v) != v else v)
+                + (f" ({item.category_groups[v]})" if v in item.category_groups else "")
                 for v in item.allowed
             )
         elif item.type == "boolean":
@@ -86,6 +88,7 @@ def render_dictionary(schema: TableSchema | None = None) -> str:
                     item.type,
                     required,
                     allowed,
+                    item.level or "",
                     item.privacy or "",
                     f"**{item.label}**: {item.description}",
                 ]

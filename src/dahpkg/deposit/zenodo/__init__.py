@@ -36,7 +36,7 @@ SANDBOX_URL = "https://sandbox.zenodo.org/api"
 TOKEN_VARIABLE = "ZENODO_TOKEN"
 
 __all__ = ["SANDBOX_URL", "ZENODO", "ZENODO_URL", "ZenodoAPI", "ZenodoRepository", "deposit",
-           "explain", "read_token"]  # fmt: skip
+           "explain", "metadata", "read_token", "requests"]  # fmt: skip
 
 
 def _draft(deposition: dict[str, Any]) -> Draft:

@@ -157,3 +157,16 @@ def media_type(name: str) -> str:
     """
     types = {**PACKAGE_MEDIA_TYPES, **{v.suffix: v.media_type for f in FORMATS for v in f.variants}}
     return types.get(PurePosixPath(name).suffix, "application/octet-stream")
+
+
+def render_markdown() -> str:
+    """The formats as the README's table: command, file in the bundle, what it is."""
+    from dahpkg.validation.catalogue import markdown_row
+
+    lines = ["| command | file in the bundle | media type | what |", "|---|---|---|---|"]
+    for fmt in FORMATS:
+        files = dict(fmt.bundle_files()) or {f"data/episodes{v.suffix}": v for v in fmt.variants}
+        for name, variant in files.items():
+            lines.append(markdown_row([f"`dahpkg export {fmt.name}`", f"`{name}`",
+                                       variant.media_type, variant.description]))  # fmt: skip
+    return "\n".join(lines) + "\n"

@@ -16,9 +16,9 @@ from dahpkg.cli import main
 from dahpkg.export import prepare
 from dahpkg.export.metadata import FILES, Facts, build, orcid_checksum_ok
 
-from conftest import ACCEPT, CONSENT, REPO
+from support.helpers import ACCEPT, CONSENT, REPO
 
-SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMAS = REPO / "tests" / "support" / "schemas"
 FACTS = """
 [dataset]
 doi = "10.5281/zenodo.1234567"

@@ -13,7 +13,7 @@ slow answer.
 
 Run it on its own for a manual session (prints the base URL and a token)::
 
-    python tests/zenodo_double.py
+    python tests/support/zenodo_double.py
 """
 
 from __future__ import annotations

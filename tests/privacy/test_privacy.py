@@ -22,7 +22,17 @@ from dahpkg.cli import main
 from dahpkg.errors import DataError, InputError
 from dahpkg.export import export_supplement
 
-from conftest import ACCEPT, CONSENT, EPISODES_CSV, REPO, Edit, Rows, read_rows, row_of, write_rows
+from support.helpers import (
+    ACCEPT,
+    CONSENT,
+    EPISODES_CSV,
+    REPO,
+    Edit,
+    Rows,
+    read_rows,
+    row_of,
+    write_rows,
+)
 
 
 def run(*args: str) -> tuple[int, str, str]:

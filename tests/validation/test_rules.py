@@ -12,7 +12,7 @@ from dahpkg.package import open_package
 from dahpkg.validation import rules
 from dahpkg.validation.rules import CLINICAL, RULES, STRUCTURAL
 
-from conftest import Rows, row_of
+from support.helpers import Rows, row_of
 
 
 def set_cell(patient: int, episode: int, column: str, value: str):

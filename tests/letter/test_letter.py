@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import dahpkg
 from dahpkg.cli import main
 
-from conftest import EPISODES_CSV, REPO, read_rows, row_of
+from support.helpers import EPISODES_CSV, REPO, read_rows, row_of
 
 RAW = (REPO / "data" / "raw" / "table1.tsv").read_text(encoding="utf-8")
 _, ROWS = read_rows(EPISODES_CSV)
@@ -457,3 +457,14 @@ def test_table1_shows_missing_text_cells_as_not_recorded(broken) -> None:
     assert code == 0 and "nan" not in out
     row = next(r for r in csv.reader(io.StringIO(out), delimiter="\t") if r[0] == "6")
     assert row[4] == "- (APS -)" and row[8] == "-"
+
+
+def test_summary_names_each_section_once() -> None:
+    # The defect: two lines carried "Other manifestations" as a literal, so the Markdown and
+    # text tables alternated between two headings for one section.
+    code, md, _ = run("summary", "--format", "md")
+    headings = [line for line in md.splitlines() if line.startswith("| **")]
+    assert code == 0 and len(headings) == len(set(headings)) == 6
+    assert "**Other manifestations**" not in md
+    code, text, _ = run("summary")
+    assert text.count("Other relevant manifestations, as listed in Table I") == 1

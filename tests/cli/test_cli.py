@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from dahpkg.cli import main
 
-from conftest import EPISODES_CSV, REPO, read_rows, row_of
+from support.helpers import EPISODES_CSV, REPO, read_rows, row_of
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -17,7 +17,7 @@ import pytest
 
 import dahpkg
 
-from conftest import EPISODES_CSV, REPO
+from support.helpers import EPISODES_CSV, REPO
 
 LINES = EPISODES_CSV.read_text(encoding="utf-8").splitlines()
 HEADER = LINES[0].split(",")

@@ -8,7 +8,7 @@ import re
 import jsonschema
 import pytest
 
-from conftest import REPO
+from support.helpers import REPO
 
 PROFILES = REPO / "src" / "dahpkg" / "package" / "profiles"
 DESCRIPTOR = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))

@@ -43,7 +43,7 @@ def test_with_the_authors_facts_every_metric_passes(package: Path) -> None:
 
 
 def test_an_invalid_package_is_not_assessed(broken) -> None:
-    from conftest import row_of
+    from support.helpers import row_of
 
     path = broken(lambda h, rows: row_of(rows, 2, 1).update(ivig="true"))
     code, _, err = run("fair", str(path))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from dahpkg.cli import main
 from dahpkg.letter.build import build
 
-from conftest import REPO, read_rows, row_of
+from support.helpers import REPO, read_rows, row_of
 
 SEED = REPO.parent / "shared" / "seed"
 BOOLEAN = {"true", "false"}

@@ -9,7 +9,7 @@ from importlib.resources import files
 
 import pytest
 
-from conftest import REPO
+from support.helpers import REPO
 
 SCHEMA = json.loads((REPO / "schema" / "episodes.schema.json").read_text(encoding="utf-8"))
 DESCRIPTOR = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))

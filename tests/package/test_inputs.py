@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import dahpkg
 from dahpkg.cli import main
 
-from conftest import EPISODES_CSV, read_rows, row_of, write_rows
+from support.helpers import EPISODES_CSV, read_rows, row_of, write_rows
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -18,7 +18,7 @@ import dahpkg
 from dahpkg.cli import main
 from dahpkg.export.formats.text import neutralise
 
-from conftest import ACCEPT, CONSENT, EPISODES_CSV, REPO, row_of
+from support.helpers import ACCEPT, CONSENT, EPISODES_CSV, REPO, row_of
 
 TOP = "im-dah-case-series-0.1.0"
 BUNDLE = {

@@ -4,7 +4,7 @@ A crash mid-upload and a rerun, a publication whose answer is lost, a new versio
 and a lost state file, with the server's own counts after each step. Run it from a checkout
 with dahpkg installed::
 
-    python tests/deposit_session.py
+    python tests/support/deposit_session.py
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from zenodo_double import TOKEN, ZenodoDouble  # noqa: E402
+from support.zenodo_double import TOKEN, ZenodoDouble  # noqa: E402
 
 REASON = "consent obtained; the same data are printed in Table I of the letter"
 

@@ -24,9 +24,9 @@ from dahpkg.deposit.run import upload_set
 from dahpkg.deposit.token import Token
 from dahpkg.deposit.zenodo import deposit, explain, read_token
 from dahpkg.errors import DepositError, InputError
-from zenodo_double import TOKEN, WRITE_ONLY_TOKEN, ZenodoDouble
 
-from conftest import ACCEPT, CONSENT
+from support.helpers import ACCEPT, CONSENT
+from support.zenodo_double import TOKEN, WRITE_ONLY_TOKEN, ZenodoDouble
 
 
 @pytest.fixture
@@ -636,3 +636,18 @@ def test_a_damaged_state_file_is_an_input_error(tmp_path: Path) -> None:
         (tmp_path / "s.json").write_text(text)
         with pytest.raises(InputError, match="move it away"):
             DepositState(tmp_path / "s.json")
+
+
+def test_a_bug_in_dahpkg_is_not_reported_as_a_strange_server(
+    double: ZenodoDouble, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The defect: a catch-all turned any KeyError, TypeError or AttributeError of the run into
+    # "is it a Zenodo deposit API?", hiding dahpkg's own bugs. Only answers are judged now.
+    from dahpkg.deposit.run import Session
+
+    def buggy(*args: Any) -> None:
+        raise KeyError("a bug in dahpkg")
+
+    monkeypatch.setattr(Session, "_sync_files", buggy)
+    with pytest.raises(KeyError, match="a bug in dahpkg"):
+        run_deposit(double, tmp_path / "state.json")
