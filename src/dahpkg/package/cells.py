@@ -6,6 +6,7 @@ which may be the very identifier the search is for.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,13 +51,14 @@ def read_cells(
         if suffix.lower() == ".xlsx":
             return [
                 grid_cells(f"{where}, sheet '{name}'", grid, np.arange(2, len(grid) + 1))
-                for name, grid in _text.workbook_sheets(data, where)
+                for name, grid in _text.workbook_sheets(io.BytesIO(data), where)
             ]
         delimiter = delimiter or ("\t" if suffix.lower() == ".tsv" else None)
         delimiter = delimiter or _text.detect_delimiter(data)
         labels = _text.numbered_labels(_text.header_cells(data, delimiter, where))
         types = dict.fromkeys(labels, pa.string())
-        table, invalid, _ = _text.parse_rows(data, where, labels, delimiter, types, [""], set())
+        table, invalid, _ = _text.parse_rows(io.BytesIO(data), where, labels, delimiter, types,
+                                             [""], set())  # fmt: skip
     except UnicodeDecodeError:
         raise InputError(f"{where} is not UTF-8 text") from None
     ragged = [(int(n or 0), _text.split_row(t, delimiter)) for n, t in invalid]

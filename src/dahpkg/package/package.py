@@ -143,28 +143,26 @@ class Package:
         from dahpkg.package.text import data_sheet, workbook_sheets
 
         where = str(self.table_path)
-        data = self._episode_bytes()
-        if self.format == "csv":
-            self._table, cells = reader.read_csv(data, where, self.delimiter, self.schema,
-                                                 with_cells=with_cells)  # fmt: skip
-            self._cells = [cells] if cells is not None else None
-            return
-        sheets = workbook_sheets(data, where, only_data_sheet=not with_cells)
+        if not self.table_path.is_file():
+            raise InputError(f"episode table not found: {self.table_path}")
+        try:
+            # Opened once and parsed from the open file: a large registry is not loaded whole.
+            with self.table_path.open("rb") as source:
+                if self.format == "csv":
+                    table, cells = reader.read_csv(
+                        source, where, self.delimiter, self.schema, with_cells=with_cells
+                    )
+                    self._table, self._cells = table, [cells] if cells is not None else None
+                    return
+                sheets = workbook_sheets(source, where, only_data_sheet=not with_cells)
+        except OSError as exc:
+            raise InputError(f"{self.table_path} cannot be read: {exc.strerror or exc}") from None
         name = data_sheet([n for n, _ in sheets])
         grid = dict(sheets)[name]
         self._table = reader.read_grid(grid, f"{where}, sheet '{name}'", self.schema, name)
         if with_cells:
             self._cells = [grid_cells(f"{where}, sheet '{n}'", g, np.arange(2, len(g) + 1))
                            for n, g in sheets]  # fmt: skip
-
-    def _episode_bytes(self) -> bytes:
-        # Read here, not kept by read_bytes: a large registry is dropped once it is parsed.
-        if not self.table_path.is_file():
-            raise InputError(f"episode table not found: {self.table_path}")
-        try:
-            return self.table_path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{self.table_path} cannot be read: {exc.strerror or exc}") from None
 
     def episodes(self) -> pd.DataFrame:
         """The episode table with the types the schema declares: see `load`."""

@@ -18,7 +18,7 @@ the file for every episode.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 from dahpkg.package import text as _text
@@ -71,16 +71,18 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-def read_csv(data: bytes, where: str, delimiter: str | None, schema: TableSchema, *,
+def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: TableSchema, *,
              with_cells: bool = False) -> tuple[Table, Cells | None]:  # fmt: skip
-    """The typed table of a CSV file's bytes and, with ``with_cells``, every cell as text."""
+    """The typed table of a CSV file (open, seekable) and, with ``with_cells``, every cell as
+    text."""
     import pyarrow as pa
 
     from dahpkg.package.cells import csv_cells
 
+    head = source.read(1 << 20)
     try:
-        delimiter = delimiter or _text.detect_delimiter(data)
-        labels = _text.unique_labels(_text.header_cells(data, delimiter, where), where)
+        delimiter = delimiter or _text.detect_delimiter(head)
+        labels = _text.unique_labels(_text.header_cells(head, delimiter, where), where)
     except UnicodeDecodeError as exc:
         raise InputError(f"{where} is not UTF-8 text (byte {exc.start})") from None
     declared = {f.name: f for f in schema.fields}
@@ -92,7 +94,7 @@ def read_csv(data: bytes, where: str, delimiter: str | None, schema: TableSchema
         }
         nulls = list(schema.missing_values)
     types = {n: pa.string() if n in as_text else _arrow_type(declared[n]) for n in labels}
-    table, invalid, failed = _text.parse_rows(data, where, labels, delimiter, types, nulls,
+    table, invalid, failed = _text.parse_rows(source, where, labels, delimiter, types, nulls,
                                               set(labels) - as_text)  # fmt: skip
     as_text |= failed
     ragged = [(int(n or 0), _text.split_row(t, delimiter)) for n, t in invalid]

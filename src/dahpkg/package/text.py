@@ -2,16 +2,16 @@
 and a workbook's sheets as rows of text.
 
 The typed reader (`dahpkg.package.table`) and the every-cell-as-text reader
-(`dahpkg.package.cells`) start from the same bytes, read once, so that a command that needs
-both parses a file once.
+(`dahpkg.package.cells`) start from the same parse of a file opened once, so that a command
+that needs both reads the file once. A file is parsed from the open file, in blocks, not
+loaded whole: a large registry is never held twice in memory.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 
@@ -86,7 +86,7 @@ def numbered_labels(header: list[str]) -> list[str]:
 
 
 def parse_csv(
-    data: bytes,
+    source: IO[bytes],
     where: str,
     labels: list[str],
     delimiter: str,
@@ -96,8 +96,8 @@ def parse_csv(
     typed: set[str],
     threads: bool = True,
 ) -> tuple[pa.Table, list[Invalid], set[str]]:
-    """Parse ``data`` with the column ``types`` given; a ``typed`` column that fails to
-    convert is read again as text.
+    """Parse the CSV file ``source`` (an open, seekable file) with the column ``types`` given;
+    a ``typed`` column that fails to convert is read again as text.
 
     Returns the table, the rows set aside for a wrong number of cells (line number, text) and
     the columns that had to be read as text. Booleans read with frictionless' default
@@ -125,9 +125,10 @@ def parse_csv(
         if len(failed) > MAX_TYPED_RETRIES:
             failed = set(typed)  # too many unreadable columns: read them all as text, once
         column_types = {n: pa.string() if n in failed else types[n] for n in labels}
+        source.seek(0)
         try:
             table = pcsv.read_csv(
-                pa.BufferReader(data),
+                source,
                 read_options=pcsv.ReadOptions(skip_rows=1, column_names=labels,
                                               use_threads=threads, block_size=block_size),
                 parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
@@ -160,16 +161,21 @@ def parse_csv(
 
 
 def parse_rows(
-    data: bytes, where: str, labels: list[str], delimiter: str, types: dict[str, pa.DataType],
+    source: IO[bytes], where: str, labels: list[str], delimiter: str, types: dict[str, pa.DataType],
     null_values: list[str], typed: set[str],
 ) -> tuple[pa.Table, list[Invalid], set[str]]:  # fmt: skip
     """`parse_csv` on both cores, then on one thread if rows were set aside whose line the
-    threads could not tell (only files with such rows pay for the second read)."""
-    table, invalid, failed = parse_csv(data, where, labels, delimiter, types, null_values,
+    threads could not tell (only files with such rows pay for the second read, which starts
+    from the columns the first found unreadable)."""
+    table, invalid, failed = parse_csv(source, where, labels, delimiter, types, null_values,
                                        typed=typed)  # fmt: skip
     if invalid and any(number is None for number, _ in invalid):
-        table, invalid, failed = parse_csv(data, where, labels, delimiter, types, null_values,
-                                           typed=typed, threads=False)  # fmt: skip
+        import pyarrow as pa
+
+        known = {n: pa.string() if n in failed else t for n, t in types.items()}
+        table, invalid, more = parse_csv(source, where, labels, delimiter, known, null_values,
+                                         typed=typed - failed, threads=False)  # fmt: skip
+        failed |= more
     return table, invalid, failed
 
 
@@ -212,7 +218,7 @@ def excel_cell_text(value: Any) -> str:
 
 
 def workbook_sheets(
-    data: bytes, where: str, *, only_data_sheet: bool = False
+    source: IO[bytes], where: str, *, only_data_sheet: bool = False
 ) -> list[tuple[str, list[list[str]]]]:
     """Every sheet of a workbook (or only the data sheet) as rows of text, without the empty
     rows at its end."""
@@ -221,7 +227,7 @@ def workbook_sheets(
     try:
         # data_only=False: a formula is read as its text ("=28+0") and reported, instead of a
         # cached result that may be stale or absent.
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        book = openpyxl.load_workbook(source, read_only=True, data_only=False)
     # openpyxl signals a damaged workbook with many exception types (zip, XML, key errors).
     except Exception as exc:
         raise InputError(f"{where} is not a readable Excel workbook ({exc})") from None
