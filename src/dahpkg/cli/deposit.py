@@ -33,17 +33,15 @@ def deposit() -> None:
 
 
 def _help(spec: RepositorySpec) -> str:
-    from dahpkg.deposit.state import default_state_file
-
     sandbox = "--sandbox " if spec.sandbox_url else ""
-    state = default_state_file(spec.name).name
     return f"""{spec.help}: validate, check the disclosure risk, build the bundle and its
     metadata, create a draft (or a new version's draft), upload every file and check its md5
     against the server's, set the metadata, and publish only with --publish.
 
-    The token comes from {spec.token_variable} or --token-file and is sent only in a request
-    header. A rerun resumes the draft of an interrupted run (the state file, {state}, remembers
-    it) and never creates a second deposition. Exit 3 when {spec.title} or the network fails.
+    The token comes from {spec.token_variable} or --token-file and is sent only in the
+    {spec.token_header} header. A rerun resumes the draft of an interrupted run (the state file
+    remembers it) and never creates a second deposition. Exit 3 when {spec.title} or the network
+    fails.
 
     \b
     Examples:

@@ -118,6 +118,7 @@ class RepositorySpec:
     help: str  # the command's help, first paragraph
     default_url: str
     token_variable: str  # the environment variable the token is read from
+    token_header: str  # the one request header the token travels in
     token_how: str  # how to make a token there, for the message when there is none
     # connect(base_url, token, *, http, retry, progress): the repository's client
     connect: Connect

@@ -210,10 +210,11 @@ def requests(plan: Plan, server: str) -> list[str]:
 ZENODO = RepositorySpec(
     name="zenodo",
     title=TITLE,
-    help="Deposit on Zenodo through its legacy deposit API",
+    help="Deposit on Zenodo",
     default_url=ZENODO_URL,
     sandbox_url=SANDBOX_URL,
     token_variable=TOKEN_VARIABLE,
+    token_header="Authorization",
     token_how="create a personal access token with the deposit:write and deposit:actions "
     "scopes on Zenodo",
     connect=ZenodoRepository,
