@@ -651,3 +651,18 @@ def test_a_bug_in_dahpkg_is_not_reported_as_a_strange_server(
     monkeypatch.setattr(Session, "_sync_files", buggy)
     with pytest.raises(KeyError, match="a bug in dahpkg"):
         run_deposit(double, tmp_path / "state.json")
+
+
+def test_a_deposition_without_its_page_is_not_zenodos(
+    double: ZenodoDouble, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = ZenodoDouble.dump
+
+    def without_page(self: ZenodoDouble, d: Any) -> dict[str, Any]:
+        answer = dump(self, d)
+        answer["links"].pop("html")
+        return answer
+
+    monkeypatch.setattr(ZenodoDouble, "dump", without_page)
+    with pytest.raises(DepositError, match=r"creating the draft: .* Check --base-url"):
+        run_deposit(double, tmp_path / "state.json")

@@ -468,3 +468,10 @@ def test_summary_names_each_section_once() -> None:
     assert "**Other manifestations**" not in md
     code, text, _ = run("summary")
     assert text.count("Other relevant manifestations, as listed in Table I") == 1
+
+
+def test_table1_refuses_a_companion_table_that_is_not_utf8(package: Path) -> None:
+    path = package / "data" / "inferences.csv"
+    path.write_bytes(path.read_bytes().replace(b"copied", "copi\u00e9".encode("latin-1"), 1))
+    code, _, err = run("table1", str(package))
+    assert code == 2 and "inferences.csv is not UTF-8 text" in err and "Traceback" not in err

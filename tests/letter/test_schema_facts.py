@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,24 @@ def test_the_privacy_check_counts_patient_fields_once_per_patient(package: Path)
 def test_the_patient_constant_rule_reads_the_dictionarys_patient_fields() -> None:
     columns = rule("patient-constant").columns
     assert columns == (*shipped_schema().patient_attributes, "patient_id", "episode")
+
+
+def test_a_schema_without_levels_or_groups_takes_the_dictionarys(package: Path) -> None:
+    # A package made before dahpkg declared them reads as it did then.
+    def strip(schema: dict[str, Any]) -> None:
+        for item in schema["fields"]:
+            item.pop("level", None)
+            for category in item.get("categories", []):
+                category.pop("group", None)
+
+    edit_schema(package, strip)
+    shipped = dahpkg.summarise()
+    assert replace(dahpkg.summarise(package), source=shipped.source) == shipped
+    claims = dahpkg.reproduce(package).to_dict()["claims"]
+    assert claims == dahpkg.reproduce().to_dict()["claims"]
+    mine, theirs = dahpkg.disclosure_risk(package).to_dict(), dahpkg.disclosure_risk().to_dict()
+    assert (mine["risk"], mine["drivers"]) == (theirs["risk"], theirs["drivers"])
+
+
+def test_summary_by_diagnosis_keeps_the_schemas_order() -> None:
+    assert dahpkg.summarise(by="diagnosis").groups == ("GPA", "MPA", "EGPA", "SLE", "Overall")

@@ -79,13 +79,33 @@ def test_every_stage_takes_the_open_package() -> None:
     assert prepare(package, risk_accepted=CONSENT).package is package
 
 
-def test_the_typed_table_is_the_same_from_either_parse(package: Path) -> None:
+BREAKAGES = {
+    "a cell no type can hold and a row too long": {3: (",true,", ",maybe,"), 5: ("\n", ",extra\n")},
+    "a 19-digit patient number, which fits 64 bits": {1: ("1,1,", "9223372036854775807,1,")},
+    "hexadecimal and blanks around numbers": {
+        3: (",52,52,", ",0x34,52,"),
+        6: (",20,26,", ", 20 ,26,"),
+    },
+    "missing values the schema declares": {7: (",true,", ",NA,")},
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_the_typed_table_is_the_same_from_either_parse(package: Path, breakage: str) -> None:
     # The privacy check reads every cell as text and converts the typed table from that text;
-    # validation alone reads typed columns directly. Both give the same table.
-    lines = (package / "data" / "episodes.csv").read_text().splitlines()
-    lines[3] = lines[3].replace(",true,", ",maybe,", 1)  # a cell no type can hold
-    lines[5] += ",extra"  # a row with a cell too many
-    (package / "data" / "episodes.csv").write_text("\n".join([*lines, ""]) + "\n")
+    # validation alone has the parser type the columns. Both give the same table.
+    path = package / "data" / "episodes.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    for number, (old, new) in BREAKAGES[breakage].items():
+        lines[number] = lines[number].replace(old, new, 1)
+    path.write_text("".join(lines))
+    if "missing" in breakage:
+        schema = json.loads((package / "schema" / "episodes.schema.json").read_text())
+        schema["missingValues"] = [
+            {"value": "", "label": "not recorded"},
+            {"value": "NA", "label": "not applicable"},
+        ]
+        (package / "schema" / "episodes.schema.json").write_text(json.dumps(schema))
     direct = dahpkg.open(package).table()
     via_text = dahpkg.open(package)
     via_text.cells()
@@ -93,8 +113,27 @@ def test_the_typed_table_is_the_same_from_either_parse(package: Path) -> None:
     assert converted.frame.equals(direct.frame)
     assert converted.type_errors.equals(direct.type_errors)
     assert converted.missing.equals(direct.missing)
+    assert converted.text.keys() == direct.text.keys()
+    assert all(converted.text[n].equals(direct.text[n]) for n in direct.text)
     assert (list(converted.rows), converted.blank_rows, converted.ragged) == (
         list(direct.rows), direct.blank_rows, direct.ragged)  # fmt: skip
+
+
+def test_custom_spellings_in_many_fields_read_every_column_as_text(package: Path) -> None:
+    # Fields whose yes/no spellings are not the parser's are read as text from the start and
+    # count towards the limit of columns retried: past it, every column is read as text.
+    schema_path = package / "schema" / "episodes.schema.json"
+    schema = json.loads(schema_path.read_text())
+    for item in schema["fields"][10:14]:
+        item["trueValues"], item["falseValues"] = ["true", "yes"], ["false", "no"]
+    schema_path.write_text(json.dumps(schema))
+    path = package / "data" / "episodes.csv"
+    path.write_text(path.read_text().replace(",52,52,", ",0052,0052,", 1))
+    direct = dahpkg.open(package).table()
+    assert "age_at_dah" in direct.text  # read as text: written as it stands in the file
+    via_text = dahpkg.open(package)
+    via_text.cells()
+    assert via_text.table().text.keys() == direct.text.keys()
 
 
 def test_a_companion_file_is_read_once_and_shipped_as_read(package: Path) -> None:

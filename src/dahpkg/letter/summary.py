@@ -175,8 +175,8 @@ def summarise(path: PackageLike = None, by: str = "group") -> Summary:
     cohort = Cohort.from_episodes(package.episodes(), package.schema)
     frames = {"patients": cohort.patients, "episodes": cohort.episodes}
     keys = {unit: _group_keys(frame, by, cohort.groups) for unit, frame in frames.items()}
-    diagnoses = package.schema.field("diagnosis").allowed or ()
-    order = [*dict.fromkeys(cohort.groups.values()), *diagnoses]
+    diagnoses = list(package.schema.field("diagnosis").allowed or ())
+    order = diagnoses if by == "diagnosis" else list(dict.fromkeys(cohort.groups.values()))
     groups = (*sorted(set(keys["patients"]) - {OVERALL}, key=lambda g: _order(g, order)), OVERALL)
     lines = []
     for variable in VARIABLES:

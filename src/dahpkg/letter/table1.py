@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from dahpkg.errors import InputError
 from dahpkg.letter.layout import (
     AGE_DAH,
     APS_SUFFIX,
@@ -312,7 +313,10 @@ def _companion_text(package: Package, name: str) -> str | None:
     path = package.resource_path(name)
     if path is None or not path.is_file():
         return None
-    return package.read_bytes(path).decode("utf-8")
+    try:
+        return package.read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
 
 
 def _inferred_cells(package: Package) -> frozenset[Cell]:

@@ -8,7 +8,7 @@ cell as text) and `package` (the `Package` itself).
 
 from __future__ import annotations
 
-from dahpkg.package.descriptor import DESCRIPTOR, read_json
+from dahpkg.package.descriptor import DESCRIPTOR
 from dahpkg.package.package import (
     EPISODES,
     Package,
@@ -31,6 +31,5 @@ __all__ = [
     "load",
     "open_package",
     "package_root",
-    "read_json",
     "shipped_schema",
 ]

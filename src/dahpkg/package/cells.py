@@ -19,16 +19,18 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 BEYOND_HEADER = "(cells beyond the header)"
-TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")  # the tables of a package that are searched
 
 
 @dataclass(frozen=True)
 class Cells:
     """Every cell of a file as written, unknown columns included, for a search of its text.
 
-    ``columns`` maps each column label to its cells (empty text for an empty cell); cells of a
-    row longer than the header are joined under `BEYOND_HEADER`. ``rows`` gives the row number
-    a person sees in the file (the header is row 1).
+    ``columns`` maps each column label to its cells (empty text for an empty cell, or for one
+    of the schema's missing values in the episode table); cells of a row longer than the
+    header are joined under `BEYOND_HEADER`. A blank column name is named by its position; a
+    repeated one is numbered in a companion table (the episode table refuses it). ``rows``
+    gives the row number a person sees in the file (the header is row 1).
     """
 
     where: str
@@ -67,7 +69,7 @@ def read_cells(
     if ragged:
         rows = np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
         for i, n in enumerate(labels):
-            extra = pa.array([c[i] if i < len(c) else None for _, c in ragged], pa.string())
+            extra = _text.set_aside_cells(ragged, i)
             columns[n] = pa.chunked_array([*columns[n].chunks, extra])
     return [csv_cells(where, labels, columns, rows, ragged)]
 

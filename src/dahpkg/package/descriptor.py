@@ -44,11 +44,6 @@ def parse_json(data: bytes, path: Path, *, what: str) -> dict[str, Any]:
     return value
 
 
-def read_json(path: Path, *, what: str) -> dict[str, Any]:
-    """Read a JSON object from ``path``, turning every way it can fail into an `InputError`."""
-    return parse_json(read_bytes(path, what=what), path, what=what)
-
-
 def safe_relative(value: Any, descriptor: Path, key: str, resource: str) -> str:
     """``value`` if it is a path a resource may name: relative, POSIX, inside the package.
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from dahpkg.package.table import Table
 
 EPISODES = "episodes"
-TABLE_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx"}
+EPISODE_FORMATS = {".csv": "csv", ".xlsx": "xlsx"}  # what an episode table may be
 
 
 class Package:
@@ -100,12 +100,12 @@ class Package:
 
     def table_files(self) -> list[Path]:
         """Every table of the package (the episodes first), or the loose file itself."""
-        from dahpkg.package.cells import TABLE_SUFFIXES as SUFFIXES
+        from dahpkg.package.cells import TABLE_SUFFIXES
 
         files = [self.table_path]
         for name in self.resource_names():
             path = self.resource_path(name)
-            if path is not None and path.suffix.lower() in SUFFIXES and path not in files:
+            if path is not None and path.suffix.lower() in TABLE_SUFFIXES and path not in files:
                 files.append(path)
         return files
 
@@ -152,14 +152,17 @@ class Package:
                     table, cells = reader.read_csv(
                         source, where, self.delimiter, self.schema, with_cells=with_cells
                     )
-                    self._table, self._cells = table, [cells] if cells is not None else None
+                    # A table already handed out stays the one every stage sees.
+                    self._table = self._table or table
+                    self._cells = [cells] if cells is not None else None
                     return
                 sheets = workbook_sheets(source, where, only_data_sheet=not with_cells)
         except OSError as exc:
             raise InputError(f"{self.table_path} cannot be read: {exc.strerror or exc}") from None
         name = data_sheet([n for n, _ in sheets])
         grid = dict(sheets)[name]
-        self._table = reader.read_grid(grid, f"{where}, sheet '{name}'", self.schema, name)
+        self._table = self._table or reader.read_grid(grid, f"{where}, sheet '{name}'",
+                                                      self.schema, name)  # fmt: skip
         if with_cells:
             self._cells = [grid_cells(f"{where}, sheet '{n}'", g, np.arange(2, len(g) + 1))
                            for n, g in sheets]  # fmt: skip
@@ -257,7 +260,7 @@ def open_package(path: PackageLike = None) -> Package:
     suffix = target.suffix.lower()
     if suffix == ".json":
         return _from_descriptor(target)
-    if suffix in TABLE_SUFFIXES:
+    if suffix in EPISODE_FORMATS:
         fmt: Literal["csv", "xlsx"] = "csv" if suffix == ".csv" else "xlsx"
         return Package(target, fmt, shipped_schema())
     raise InputError(
@@ -276,7 +279,7 @@ def _from_descriptor(path: Path) -> Package:
         raise InputError(f"{path} has no resource named '{EPISODES}'")
     table = _resource_file(descriptor, path, EPISODES, "path")
     assert table is not None
-    fmt = TABLE_SUFFIXES.get(table.suffix.lower())
+    fmt = EPISODE_FORMATS.get(table.suffix.lower())
     if fmt is None:
         raise InputError(
             f"the '{EPISODES}' resource must be a .csv or .xlsx file, not {table.name}"
@@ -294,6 +297,8 @@ def _from_descriptor(path: Path) -> Package:
         )
     else:
         raise InputError(f"the '{EPISODES}' resource of {path} declares no schema")
+    if path.resolve() != (package_root() / DESCRIPTOR).resolve():
+        schema = schema.completed_from(shipped_schema())
     dialect = resource.get("dialect")
     delimiter = dialect.get("delimiter") if isinstance(dialect, Mapping) else None
     return Package(table, "csv" if fmt == "csv" else "xlsx", schema, descriptor_path=path,

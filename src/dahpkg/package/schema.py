@@ -10,12 +10,11 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
-from dahpkg.package.descriptor import read_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -234,9 +233,23 @@ class TableSchema:
             )
         return cls(fields=fields, primary_key=primary_key, missing_values=missing)
 
-    @classmethod
-    def from_path(cls, path: Path) -> TableSchema:
-        return cls.from_descriptor(read_json(path, what="Table Schema"), where=str(path))
+    def completed_from(self, dictionary: TableSchema) -> TableSchema:
+        """This schema, with a field that leaves its ``level`` unsaid (or a categorical field
+        its categories' ``group``) taking the one ``dictionary`` declares for the field of the
+        same name: a package made before dahpkg declared them reads as it did then."""
+        known = {f.name: f for f in dictionary.fields}
+        fields = []
+        for item in self.fields:
+            base = known.get(item.name)
+            if base is not None and item.level is None:
+                item = replace(item, level=base.level)
+            if base is not None and not item.category_groups:
+                groups = {
+                    v: g for v, g in base.category_groups.items() if v in (item.allowed or ())
+                }
+                item = replace(item, category_groups=groups)
+            fields.append(item)
+        return replace(self, fields=tuple(fields))
 
     def to_pandera(self, checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
         """The structural part of the schema as a pandera ``DataFrameSchema``.

@@ -74,7 +74,12 @@ class Table:
 def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: TableSchema, *,
              with_cells: bool = False) -> tuple[Table, Cells | None]:  # fmt: skip
     """The typed table of a CSV file (open, seekable) and, with ``with_cells``, every cell as
-    text."""
+    text.
+
+    Without ``with_cells`` the parser types the columns itself. With it, every column is
+    parsed as text, and the typed table is made from that text as the parser would have made
+    it (`_as_parsed`), so that both give the same table from one parse of the file.
+    """
     import pyarrow as pa
 
     from dahpkg.package.cells import csv_cells
@@ -86,47 +91,86 @@ def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: Table
     except UnicodeDecodeError as exc:
         raise InputError(f"{where} is not UTF-8 text (byte {exc.start})") from None
     declared = {f.name: f for f in schema.fields}
-    if with_cells:  # every column as text, the empty cell as the only null: cells as written
-        as_text, nulls = set(labels), [""]
-    else:
-        as_text = {
-            n for n in labels if n not in declared or not _typed_read_fits(declared[n], schema)
-        }
-        nulls = list(schema.missing_values)
-    types = {n: pa.string() if n in as_text else _arrow_type(declared[n]) for n in labels}
-    table, invalid, failed = _text.parse_rows(source, where, labels, delimiter, types, nulls,
-                                              set(labels) - as_text)  # fmt: skip
+    # Read as text from the start: unknown columns, and fields whose spellings of true, false
+    # or missing are not the parser's. The others the parser types (or the emulation below).
+    as_text = {n for n in labels if n not in declared or not _typed_read_fits(declared[n], schema)}
+    typed = set(labels) - as_text
+    already = len(as_text & set(declared))  # they count towards reading every column as text
+    types = {n: pa.string() if with_cells or n in as_text else _arrow_type(declared[n])
+             for n in labels}  # fmt: skip
+    table, invalid, failed = _text.parse_rows(
+        source, where, labels, delimiter, types, list(schema.missing_values),
+        set() if with_cells else typed, already,
+    )  # fmt: skip
+    columns: dict[str, Any] = {n: table.column(n) for n in labels}
+    text = dict(columns) if with_cells else None
+    if with_cells:
+        parsed = {n: _as_parsed(columns[n], declared[n]) for n in typed}
+        failed = {n for n, values in parsed.items() if values is None}
+        if len(failed) + already > _text.MAX_TYPED_RETRIES:
+            failed = typed  # as the parser does: every column read as text, once
+        columns.update({n: v for n, v in parsed.items() if v is not None and n not in failed})
     as_text |= failed
     ragged = [(int(n or 0), _text.split_row(t, delimiter)) for n, t in invalid]
     rows = _text.row_numbers(table.num_rows, [n for n, _ in invalid])
-    columns = {n: table.column(n) for n in labels}
     if ragged:
         import numpy as np
-        import pyarrow.compute as pc
 
-        # The set-aside rows join the table: converted to each column's type when all their
-        # cells read cleanly; otherwise that column is converted from text as a whole, so
-        # that every unreadable cell is still found.
-        for i, n in enumerate(labels):
-            extra = pa.array([cells[i] or None if i < len(cells) else None
-                              for _, cells in ragged], pa.string())  # fmt: skip
-            column = columns[n]
-            if n in as_text or pa.types.is_string(column.type):
-                columns[n] = pa.chunked_array([*column.cast(pa.string()).chunks, extra])
-                continue
-            values, _, bad = _convert_text(extra, declared[n])
-            if pc.any(bad).as_py():
-                columns[n] = pa.chunked_array([*_as_string(column).chunks, extra])
-                as_text.add(n)
-            else:
-                columns[n] = pa.chunked_array([*column.chunks, values.cast(column.type)])
         rows = np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
-    cells = csv_cells(where, labels, columns, rows, ragged) if with_cells else None
-    typed = _finish(
+        for i, n in enumerate(labels):
+            extra = _text.set_aside_cells(ragged, i)
+            if text is not None:
+                text[n] = pa.chunked_array([*text[n].chunks, extra])
+            columns[n], unreadable = _with_set_aside(columns[n], extra, declared.get(n),
+                                                     n in as_text)  # fmt: skip
+            if unreadable:
+                as_text.add(n)
+    cells = csv_cells(where, labels, text, rows, ragged) if text is not None else None
+    typed_table = _finish(
         labels, columns, rows, schema, as_text, where=where,
         ragged=tuple(RaggedRow(r, len(c)) for r, c in ragged), sheet=None,
     )  # fmt: skip
-    return typed, cells
+    return typed_table, cells
+
+
+def _with_set_aside(column: Any, extra: pa.Array, item: Field | None,
+                    as_text: bool) -> tuple[Any, bool]:  # fmt: skip
+    """A column with the rows the parser set aside joined at its end: converted to the
+    column's type when all their cells read cleanly; otherwise the column becomes text as a
+    whole, so that every unreadable cell is still found (then True)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if as_text or item is None or pa.types.is_string(column.type):
+        return pa.chunked_array([*column.cast(pa.string()).chunks, extra]), False
+    values, _, bad = _convert_text(extra, item)
+    if pc.any(bad).as_py():
+        return pa.chunked_array([*_as_string(column).chunks, extra]), True
+    return pa.chunked_array([*column.chunks, values.cast(column.type)]), False
+
+
+def _as_parsed(text: pa.ChunkedArray, item: Field) -> pa.ChunkedArray | None:
+    """A text column typed as pyarrow's CSV parser types it, or None where the parser would
+    have failed (and read the column as text instead).
+
+    The parser trims blanks around a number, then reads it as a cast does; a yes/no cell
+    must be one of frictionless' default spellings exactly. The empty cell is already null.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if item.type == "string":
+        return text
+    if item.type == "boolean":
+        spellings = pa.array([*DEFAULT_TRUE_VALUES, *DEFAULT_FALSE_VALUES])
+        if not pc.all(pc.or_kleene(pc.is_null(text), pc.is_in(text, spellings))).as_py():
+            return None
+        is_true = pc.is_in(text, pa.array(list(DEFAULT_TRUE_VALUES)))
+        return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), is_true)
+    try:
+        return pc.cast(pc.utf8_trim(text, " \t"), _arrow_type(item))
+    except pa.ArrowInvalid:
+        return None
 
 
 def _typed_read_fits(item: Field, schema: TableSchema) -> bool:

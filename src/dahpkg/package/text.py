@@ -94,6 +94,7 @@ def parse_csv(
     null_values: list[str],
     *,
     typed: set[str],
+    already: int = 0,
     threads: bool = True,
 ) -> tuple[pa.Table, list[Invalid], set[str]]:
     """Parse the CSV file ``source`` (an open, seekable file) with the column ``types`` given;
@@ -101,7 +102,9 @@ def parse_csv(
 
     Returns the table, the rows set aside for a wrong number of cells (line number, text) and
     the columns that had to be read as text. Booleans read with frictionless' default
-    spellings; an empty cell, or one of ``null_values``, is null.
+    spellings; an empty cell, or one of ``null_values``, is null. ``already`` declared columns
+    were read as text from the start: with those that fail, more than `MAX_TYPED_RETRIES`
+    make every column read as text, once.
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -122,7 +125,7 @@ def parse_csv(
                 undecodable.append(row.number)
             return "skip"
 
-        if len(failed) > MAX_TYPED_RETRIES:
+        if len(failed) + already > MAX_TYPED_RETRIES:
             failed = set(typed)  # too many unreadable columns: read them all as text, once
         column_types = {n: pa.string() if n in failed else types[n] for n in labels}
         source.seek(0)
@@ -161,22 +164,31 @@ def parse_csv(
 
 
 def parse_rows(
-    source: IO[bytes], where: str, labels: list[str], delimiter: str, types: dict[str, pa.DataType],
-    null_values: list[str], typed: set[str],
+    source: IO[bytes], where: str, labels: list[str], delimiter: str,
+    types: dict[str, pa.DataType], null_values: list[str], typed: set[str], already: int = 0,
 ) -> tuple[pa.Table, list[Invalid], set[str]]:  # fmt: skip
     """`parse_csv` on both cores, then on one thread if rows were set aside whose line the
     threads could not tell (only files with such rows pay for the second read, which starts
     from the columns the first found unreadable)."""
     table, invalid, failed = parse_csv(source, where, labels, delimiter, types, null_values,
-                                       typed=typed)  # fmt: skip
+                                       typed=typed, already=already)  # fmt: skip
     if invalid and any(number is None for number, _ in invalid):
         import pyarrow as pa
 
         known = {n: pa.string() if n in failed else t for n, t in types.items()}
         table, invalid, more = parse_csv(source, where, labels, delimiter, known, null_values,
-                                         typed=typed - failed, threads=False)  # fmt: skip
+                                         typed=typed - failed, already=already + len(failed),
+                                         threads=False)  # fmt: skip
         failed |= more
     return table, invalid, failed
+
+
+def set_aside_cells(rows: list[tuple[int, list[str]]], i: int) -> pa.Array:
+    """The ``i``-th cell of each row set aside (null where it is empty or the row is short)."""
+    import pyarrow as pa
+
+    return pa.array([cells[i] or None if i < len(cells) else None for _, cells in rows],
+                    pa.string())  # fmt: skip
 
 
 def split_row(text: str, delimiter: str) -> list[str]:

@@ -18,10 +18,6 @@ Three questions are asked before anything leaves the machine:
 The modules: `patterns` (what an identifier looks like), `identifiers` (the search),
 `anonymity` (k, l and what lowers them), `generalise` (age bands), `safe_harbor`, `report` and
 `check` (the assessment and the gate).
-
-Measures follow ARX and sdcMicro (see ../shared/reference/fair.md, section 4): the highest
-re-identification risk is 1/k; the average, weighted by patient, is classes/patients.
-pycanon computes the same k and l but pins pandas 2, which dahpkg cannot install beside pandas 3.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dahpkg.errors import DataError, InputError
-from dahpkg.package import EPISODES, Package, PackageLike, open_package
+from dahpkg.package import Package, PackageLike, open_package
 from dahpkg.privacy import anonymity
 from dahpkg.privacy.anonymity import DEFAULT_MIN_K, Option, patient_table
 from dahpkg.privacy.generalise import Generalisation, generalise_frame
@@ -41,7 +41,7 @@ def check(
     package = open_package(path)
     schema = package.schema
     reviewed = tuple(dict.fromkeys(" ".join(t.split()) for t in not_identifiers if t.strip()))
-    scan = Scan.of(schema, _companion_schemas(package), reviewed)
+    scan = Scan.of(schema, _schemas(package), reviewed)
     found: list[Identifier] = []
     files, cells = [], 0
     # Every cell as text first: its errors never quote a cell, which may be an identifier.
@@ -123,14 +123,16 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
         )
 
 
-def _companion_schemas(package: Package) -> list[dict[str, Any]]:
-    """The Table Schemas of the package's other tables (Table I as printed, the inferences),
-    whose words are the dictionary's too."""
+def _schemas(package: Package) -> list[dict[str, Any]]:
+    """Every Table Schema of the package (the episodes', Table I's, the inferences'), whose
+    words, code labels included, are the dictionary's. One that cannot be read as a local file
+    of the package is left out: it adds no words, and nothing else reads it here."""
     schemas = []
     for name in package.resource_names():
-        path = package.resource_path(name, "schema")
-        if name != EPISODES and (path is None or path.is_file()):
-            schema = package.resource_schema(name)
-            if schema is not None:
-                schemas.append(schema)
-    return schemas
+        try:
+            path = package.resource_path(name, "schema")
+        except InputError:
+            continue  # not a file of the package (a URL, say): nothing is read
+        if path is None or path.is_file():
+            schemas.append(package.resource_schema(name))
+    return [s for s in schemas if s is not None]

@@ -21,7 +21,7 @@ from dahpkg.deposit.http import Retry
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.repository import Draft, DraftId, Plan, RepositorySpec
 from dahpkg.deposit.token import Token
-from dahpkg.deposit.zenodo.api import TITLE, ZenodoAPI, explain
+from dahpkg.deposit.zenodo.api import TITLE, ZenodoAPI, explain, link
 from dahpkg.errors import DepositError
 from dahpkg.package import PackageLike
 from dahpkg.progress import silent
@@ -42,14 +42,14 @@ __all__ = ["SANDBOX_URL", "ZENODO", "ZENODO_URL", "ZenodoAPI", "ZenodoRepository
 def _draft(deposition: dict[str, Any]) -> Draft:
     metadata = deposition.get("metadata") or {}
     links = deposition["links"]
-    reserved = metadata.get("prereserve_doi")
+    reserved = metadata.get("prereserve_doi") or {}
     return Draft(
         id=deposition["id"],
-        html=str(links.get("html", "")),
+        html=str(links["html"]),
         published=bool(deposition.get("submitted")),
         doi=str(deposition.get("doi", "")),
         record=str(links.get("record_html", "")),
-        reserved_doi=str(reserved.get("doi", "")) if isinstance(reserved, dict) else "",
+        reserved_doi=str(reserved.get("doi", "")),
         title=str(metadata.get("title", "")),
         notes=str(metadata.get("notes", "")),
         raw=deposition,
@@ -122,7 +122,9 @@ class ZenodoRepository:
         # Today's server answers with the new draft; the older one with the parent, whose
         # latest_draft link leads to it.
         if answer.get("id") == parent.id:
-            return _draft(self.api.follow(_latest_draft(answer, step), "reading the new draft"))
+            return _draft(
+                self.api.follow(link(answer, "latest_draft", step), "reading the new draft")
+            )
         return _draft(answer)
 
     def interrupted_new_version(self, parent: DraftId) -> Draft | None:
@@ -158,12 +160,6 @@ class ZenodoRepository:
 
 def _flaky(draft: Draft) -> tuple[int, ...]:
     return (403,) if draft.new_version else ()
-
-
-def _latest_draft(answer: dict[str, Any], step: str) -> str:
-    from dahpkg.deposit.zenodo.api import link
-
-    return link(answer, "latest_draft", step)
 
 
 def metadata(supplement: Supplement) -> dict[str, Any]:

@@ -101,7 +101,8 @@ class ZenodoAPI:
         step = "setting the metadata"
         answer = self.client.request(step, "PUT", link(deposition, "self", step),
                                      body={"metadata": metadata})  # fmt: skip
-        return self.checked(answer, step)
+        # An empty answer says nothing new: the draft is the one the metadata were sent to.
+        return self.checked(answer, step) if answer else deposition
 
     def action(self, deposition: dict[str, Any], name: str, step: str) -> dict[str, Any]:
         answer = self.client.request(step, "POST", link(deposition, name, step), idempotent=False)
@@ -116,8 +117,9 @@ class ZenodoAPI:
             isinstance(answer, dict)
             and isinstance(answer.get("id"), int | str)
             and isinstance(answer.get("links"), dict)
-            and isinstance(answer["links"].get("html", ""), str)
+            and isinstance(answer["links"].get("html"), str)
             and isinstance(answer.get("metadata") or {}, dict)
+            and isinstance((answer.get("metadata") or {}).get("prereserve_doi", {}), dict)
         ):
             raise self.odd(step, "a deposition")
         return answer

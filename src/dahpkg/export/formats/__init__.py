@@ -150,7 +150,8 @@ def names() -> tuple[str, ...]:
 
 
 def media_type(name: str) -> str:
-    """The media type of a bundle file, by its suffix.
+    """The media type of a file the bundle's metadata describe (a format's file, or one of the
+    package's own), by its suffix.
 
     >>> media_type("episodes.xlsx") == XLSX, media_type("LICENSE")
     (True, 'text/plain')

@@ -6,8 +6,8 @@ plus `publication.toml` for the few facts only the authors can give (DOIs, ORCID
 confirmed licence, the Zenodo community; see `facts`). A fact that is not known stays out of
 every file and is listed in `Metadata.unknown`; nothing is invented.
 
-`METADATA` lists the formats, one entry each: the file it writes, its media type, its line in
-the bundle's README, and its builder (one module per format beside this one). Adding a
+`METADATA` lists the formats, one entry each: the file it writes, its line in the bundle's
+README, and its builder (one module per format beside this one). Adding a
 metadata format is one entry here and its module.
 """
 
@@ -32,29 +32,24 @@ Builder = Callable[["Prepared", Facts, dict[str, int]], bytes]
 
 @dataclass(frozen=True)
 class MetadataFormat:
-    """One metadata file: its name, media type, line in the bundle README, and builder (of the
+    """One metadata file: its name, its line in the bundle README, and its builder (of the
     prepared release, the authors' facts, and the bundle's other files with their sizes)."""
 
     name: str
-    media_type: str
     description: str
     build: Builder
 
 
 METADATA: tuple[MetadataFormat, ...] = (
-    MetadataFormat("datacite.json", "application/json", "DataCite metadata (kernel 4), JSON",
-                   datacite.json_file),
-    MetadataFormat("datacite.xml", "application/xml", "DataCite metadata (kernel 4), XML",
-                   datacite.xml_file),
-    MetadataFormat("schema-org.jsonld", "application/ld+json",
+    MetadataFormat("datacite.json", "DataCite metadata (kernel 4), JSON", datacite.json_file),
+    MetadataFormat("datacite.xml", "DataCite metadata (kernel 4), XML", datacite.xml_file),
+    MetadataFormat("schema-org.jsonld",
                    "schema.org Dataset description (JSON-LD), as search engines read it",
                    schema_org.jsonld_file),
-    MetadataFormat("CITATION.cff", "application/x-yaml",
-                   "how to cite, in the Citation File Format", citation.cff_file),
-    MetadataFormat("ro-crate-metadata.json", "application/json",
-                   "RO-Crate metadata describing every file", ro_crate.json_file),
-    MetadataFormat("zenodo.json", "application/json", "metadata of the Zenodo deposit",
-                   zenodo.json_file),
+    MetadataFormat("CITATION.cff", "how to cite, in the Citation File Format", citation.cff_file),
+    MetadataFormat("ro-crate-metadata.json", "RO-Crate metadata describing every file",
+                   ro_crate.json_file),
+    MetadataFormat("zenodo.json", "metadata of the Zenodo deposit", zenodo.json_file),
 )  # fmt: skip
 FILES = tuple(m.name for m in METADATA)
 
