@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dahpkg.deposit.token import Token, read_token
+from dahpkg.progress import silent
 
 if TYPE_CHECKING:
     import httpx
@@ -133,9 +134,6 @@ class RepositorySpec:
 
     def open(self, base_url: str, token: Token, *, http: httpx.Client | None = None,
              retry: Retry | None = None,
-             progress: Callable[[str], None] | None = None) -> Repository:  # fmt: skip
+             progress: Callable[[str], None] = silent) -> Repository:  # fmt: skip
         """The repository's client at ``base_url``, sending ``token``."""
-        options: dict[str, Any] = {"http": http, "retry": retry}
-        if progress is not None:
-            options["progress"] = progress
-        return self.connect(base_url, token, **options)
+        return self.connect(base_url, token, http=http, retry=retry, progress=progress)

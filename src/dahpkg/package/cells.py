@@ -39,10 +39,9 @@ class Cells:
     rows: np.ndarray
 
 
-def read_cells(
-    data: bytes, where: str, suffix: str, *, delimiter: str | None = None
-) -> list[Cells]:
-    """Every cell of a CSV or TSV file, or of every sheet of a workbook, as text.
+def read_cells(data: bytes, where: str, suffix: str) -> list[Cells]:
+    """Every cell of a companion table of the package (CSV or TSV, its delimiter detected), or
+    of every sheet of a workbook, as text. The episode file's come from its typed reader.
 
     `InputError` if the file cannot be read; the message never quotes a cell.
     """
@@ -55,19 +54,16 @@ def read_cells(
                 grid_cells(f"{where}, sheet '{name}'", grid, np.arange(2, len(grid) + 1))
                 for name, grid in _text.workbook_sheets(io.BytesIO(data), where)
             ]
-        delimiter = delimiter or ("\t" if suffix.lower() == ".tsv" else None)
-        delimiter = delimiter or _text.detect_delimiter(data)
+        delimiter = "\t" if suffix.lower() == ".tsv" else _text.detect_delimiter(data)
         labels = _text.numbered_labels(_text.header_cells(data, delimiter, where))
         types = dict.fromkeys(labels, pa.string())
         table, invalid, _ = _text.parse_rows(io.BytesIO(data), where, labels, delimiter, types,
                                              [""], set())  # fmt: skip
     except UnicodeDecodeError:
         raise InputError(f"{where} is not UTF-8 text") from None
-    ragged = [(int(n or 0), _text.split_row(t, delimiter)) for n, t in invalid]
-    rows = _text.row_numbers(table.num_rows, [n for n, _ in invalid])
+    ragged, rows = _text.set_aside_rows(table, invalid, delimiter)
     columns = {n: table.column(n) for n in labels}
     if ragged:
-        rows = np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
         for i, n in enumerate(labels):
             extra = _text.set_aside_cells(ragged, i)
             columns[n] = pa.chunked_array([*columns[n].chunks, extra])

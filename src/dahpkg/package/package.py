@@ -188,7 +188,7 @@ class Package:
         for item in self.schema.fields:
             allowed = item.allowed
             if item.type == "string" and allowed is not None:
-                outside = ~frame[item.name].isna() & ~frame[item.name].isin(list(allowed))
+                outside = item.outside_categories(frame[item.name])
                 if outside.any():
                     raise DataError(
                         f"{self.name}: {int(outside.sum())} value(s) of {item.name} are outside "

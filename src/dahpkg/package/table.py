@@ -111,12 +111,8 @@ def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: Table
             failed = typed  # as the parser does: every column read as text, once
         columns.update({n: v for n, v in parsed.items() if v is not None and n not in failed})
     as_text |= failed
-    ragged = [(int(n or 0), _text.split_row(t, delimiter)) for n, t in invalid]
-    rows = _text.row_numbers(table.num_rows, [n for n, _ in invalid])
+    ragged, rows = _text.set_aside_rows(table, invalid, delimiter)
     if ragged:
-        import numpy as np
-
-        rows = np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
         for i, n in enumerate(labels):
             extra = _text.set_aside_cells(ragged, i)
             if text is not None:

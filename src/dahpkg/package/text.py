@@ -191,6 +191,18 @@ def set_aside_cells(rows: list[tuple[int, list[str]]], i: int) -> pa.Array:
                     pa.string())  # fmt: skip
 
 
+def set_aside_rows(
+    table: pa.Table, invalid: list[Invalid], delimiter: str
+) -> tuple[list[tuple[int, list[str]]], np.ndarray]:
+    """The rows the parser set aside, as (row number, their cells), and the row number of
+    every row: those the parser kept, then those it set aside (which join the table last)."""
+    import numpy as np
+
+    ragged = [(int(n or 0), split_row(t, delimiter)) for n, t in invalid]
+    rows = row_numbers(table.num_rows, [n for n, _ in invalid])
+    return ragged, np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
+
+
 def split_row(text: str, delimiter: str) -> list[str]:
     """The cells of one row set aside by the parser."""
     csv.field_size_limit(1 << 30)  # a cell as long as pyarrow accepts
