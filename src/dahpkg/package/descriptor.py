@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dahpkg.errors import InputError
+from dahpkg.limits import load_json
 
 DESCRIPTOR = "datapackage.json"
 
@@ -34,7 +35,7 @@ def parse_json(data: bytes, path: Path, *, what: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise InputError(f"{what} is not UTF-8 text: {path} (byte {exc.start})") from None
     try:
-        value = json.loads(text)
+        value = load_json(text, f"{what} {path}")
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{what} is not valid JSON: {path}, line {exc.lineno} column {exc.colno}: {exc.msg}"
