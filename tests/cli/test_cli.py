@@ -156,7 +156,7 @@ def test_xlsx_from_another_centre(tmp_path: Path) -> None:
         (
             "datapackage.json",
             b'{"resources": [{"name": "episodes", "path": "../../etc/passwd.csv", "schema": {}}]}',
-            "unsafe path",
+            "leads outside the package",
         ),
         ("notes.txt", b"hello", "give a datapackage.json"),
     ],

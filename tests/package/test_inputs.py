@@ -199,4 +199,4 @@ def test_multipart_path_is_explained(package: Path) -> None:
     descriptor["resources"][0]["path"] = ["data/episodes.csv"]
     (package / "datapackage.json").write_text(json.dumps(descriptor))
     code, _, err = run("validate", str(package))
-    assert code == 2 and "multipart path" in err
+    assert code == 2 and "has several parts; dahpkg reads a single file" in err

@@ -7,6 +7,8 @@ descriptor names is checked here before a file is opened.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -14,6 +16,9 @@ from dahpkg.errors import InputError
 from dahpkg.limits import load_json
 
 DESCRIPTOR = "datapackage.json"
+# The Data Package rule for a name, starting with a letter or digit so that no name is "..".
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*")
 
 
 def read_bytes(path: Path, *, what: str) -> bytes:
@@ -45,21 +50,75 @@ def parse_json(data: bytes, path: Path, *, what: str) -> dict[str, Any]:
     return value
 
 
-def safe_relative(value: Any, descriptor: Path, key: str, resource: str) -> str:
-    """``value`` if it is a path a resource may name: relative, POSIX, inside the package.
+def safe_relative(value: Any, where: str) -> str:
+    """``value`` if it is a path a resource may name: relative, POSIX, no URL, no ``..``.
 
-    >>> safe_relative("data/episodes.csv", Path("datapackage.json"), "path", "episodes")
+    ``where`` names the property, as messages say it ("the path of the 'episodes' resource").
+
+    >>> safe_relative("data/episodes.csv", "the path of the 'episodes' resource")
     'data/episodes.csv'
     """
     # Data Package paths are POSIX and relative; anything else could read outside the package.
     if isinstance(value, list):
-        raise InputError(
-            f"the '{resource}' resource of {descriptor} has a multipart {key}; "
-            "dahpkg reads a single file: join the parts into one"
-        )
+        raise InputError(f"{where} has several parts; dahpkg reads a single file: join them")
     if not isinstance(value, str) or not value:
-        raise InputError(f"the '{resource}' resource of {descriptor} has no {key}")
+        raise InputError(f"{where} is missing")
     pure = PurePosixPath(value)
-    if pure.is_absolute() or ".." in pure.parts or "\\" in value or ":" in value:
-        raise InputError(f"unsafe {key} in {descriptor}: {value!r} must be relative to the package")
-    return value
+    if "://" in value or value.lower().startswith(("data:", "file:")):
+        problem = "is a URL; dahpkg never fetches one"
+    elif pure.is_absolute() or "\\" in value or ":" in value:
+        problem = "is an absolute or Windows path"
+    elif ".." in pure.parts:
+        problem = "leads outside the package"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in value):
+        problem = "holds a control character"
+    else:
+        return value
+    raise InputError(
+        f"{where} {problem}: {value!r}. Name a file inside the package folder, relative to it"
+    )
+
+
+def inside(root: Path, value: Any, where: str) -> Path:
+    """The file a package names, checked to lie inside the package folder ``root`` once every
+    symbolic link is followed; `InputError` naming the property otherwise.
+
+    This is the one place a path a package names becomes a file to open.
+    """
+    relative = safe_relative(value, where)
+    path = root / relative
+    try:
+        resolved = path.resolve()
+        outside = not resolved.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        outside = True
+    if outside:
+        raise InputError(
+            f"{where} leads outside the package through a symbolic link: {relative!r}. "
+            "Copy the file into the package folder"
+        )
+    return path
+
+
+def check_names(descriptor: Mapping[str, Any], path: Path) -> None:
+    """The package's name and version become file names and URL segments: both are checked
+    before anything uses them."""
+    name = descriptor.get("name")
+    if name is not None and not (isinstance(name, str) and NAME.fullmatch(name)):
+        raise InputError(
+            f"the name of the package in {path} is {shown(name)}: a package name is lower case "
+            "letters, digits, '.', '-' and '_', starting with a letter or digit "
+            "(e.g. im-dah-case-series)"
+        )
+    version = descriptor.get("version")
+    if version is not None and not (isinstance(version, str) and VERSION.fullmatch(version)):
+        raise InputError(
+            f"the version of the package in {path} is {shown(version)}: a version is letters, "
+            "digits, '.', '-', '+' and '_', starting with a letter or digit (e.g. 1.0.0)"
+        )
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: printable, and short."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from dahpkg.errors import DataError, InputError
-from dahpkg.package.descriptor import DESCRIPTOR, parse_json, read_bytes, safe_relative
+from dahpkg.package.descriptor import DESCRIPTOR, check_names, inside, parse_json, read_bytes
 from dahpkg.package.schema import TableSchema
 
 if TYPE_CHECKING:
@@ -108,6 +108,35 @@ class Package:
             if path is not None and path.suffix.lower() in TABLE_SUFFIXES and path not in files:
                 files.append(path)
         return files
+
+    def companion_tables(self) -> list[str]:
+        """The resources other than the episodes that hold a table with a Table Schema."""
+        from dahpkg.package.cells import TABLE_SUFFIXES
+
+        found = []
+        for name in self.resource_names():
+            item = self.resource(name) or {}
+            path = item.get("path")
+            table = isinstance(path, str) and PurePosixPath(path).suffix.lower() in TABLE_SUFFIXES
+            if name != EPISODES and table and item.get("schema") is not None:
+                found.append(name)
+        return found
+
+    def resource_table(self, name: str) -> tuple[Table, TableSchema]:
+        """A companion table, typed by its own Table Schema, from the bytes that are shipped."""
+        import io
+
+        from dahpkg.package.table import read_csv
+
+        path = self.resource_path(name)
+        described = self.resource_schema(name)
+        if path is None or described is None:
+            raise InputError(f"the '{name}' resource of {self.name} has no table and schema")
+        schema = TableSchema.from_descriptor(described, where=f"the schema of '{name}'")
+        delimiter = _delimiter(self, self.resource(name) or {}, name)
+        data = self.read_bytes(path, what=f"the '{name}' table")
+        table, _ = read_csv(io.BytesIO(data), str(path), delimiter, schema)
+        return table, schema
 
     # --- tables -----------------------------------------------------------------------------
 
@@ -214,7 +243,8 @@ def _resource_file(descriptor: Mapping[str, Any], descriptor_path: Path, name: s
     item = _resource(descriptor, name)
     if item is None or (key == "schema" and not isinstance(item.get(key), str)):
         return None
-    return descriptor_path.parent / safe_relative(item.get(key), descriptor_path, key, name)
+    where = f"the {key} of the '{name}' resource in {descriptor_path}"
+    return inside(descriptor_path.parent, item.get(key), where)
 
 
 def package_root() -> Path:
@@ -274,6 +304,7 @@ def _from_descriptor(path: Path) -> Package:
     descriptor = parse_json(data, path, what="data package descriptor")
     if not isinstance(descriptor.get("resources"), list):
         raise InputError(f"{path} has no list of resources")
+    check_names(descriptor, path)
     resource = _resource(descriptor, EPISODES)
     if resource is None:
         raise InputError(f"{path} has no resource named '{EPISODES}'")
@@ -299,11 +330,24 @@ def _from_descriptor(path: Path) -> Package:
         raise InputError(f"the '{EPISODES}' resource of {path} declares no schema")
     if path.resolve() != (package_root() / DESCRIPTOR).resolve():
         schema = schema.completed_from(shipped_schema())
+    kind: Literal["csv", "xlsx"] = "csv" if fmt == "csv" else "xlsx"
+    package = Package(table, kind, schema, descriptor_path=path, descriptor=descriptor, files=files)
+    package.delimiter = _delimiter(package, resource, EPISODES)
+    return package
+
+
+def _delimiter(package: Package, resource: Mapping[str, Any], name: str) -> str | None:
+    """The delimiter a resource's dialect declares, inline or in a dialect file of the package;
+    None to detect it from the header row."""
     dialect = resource.get("dialect")
+    if isinstance(dialect, str):
+        assert package.descriptor_path is not None
+        where = f"the dialect of the '{name}' resource in {package.descriptor_path}"
+        dialect_path = inside(package.descriptor_path.parent, dialect, where)
+        data = package.read_bytes(dialect_path, what="CSV dialect")
+        dialect = parse_json(data, dialect_path, what="CSV dialect")
     delimiter = dialect.get("delimiter") if isinstance(dialect, Mapping) else None
-    return Package(table, "csv" if fmt == "csv" else "xlsx", schema, descriptor_path=path,
-                   descriptor=descriptor, files=files,
-                   delimiter=delimiter if isinstance(delimiter, str) else None)  # fmt: skip
+    return delimiter if isinstance(delimiter, str) and len(delimiter) == 1 else None
 
 
 def load(path: PackageLike = None) -> pd.DataFrame:

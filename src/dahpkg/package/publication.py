@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dahpkg.errors import InputError
+from dahpkg.package.descriptor import inside
 
 if TYPE_CHECKING:
     from dahpkg.package.package import Package
@@ -45,9 +46,10 @@ class Facts:
     @classmethod
     def of(cls, package: Package) -> Facts:
         """The facts beside the package's descriptor (none for a loose file)."""
-        path = package.root / FACTS_FILE if package.root else None
-        if path is None or not path.is_file():
+        root = package.root
+        if root is None or not (root / FACTS_FILE).is_file():
             return cls()
+        path = inside(root, FACTS_FILE, f"the {FACTS_FILE} of {package.name}")
         return cls.parse(package.read_bytes(path, what="publication facts"), path)
 
     @classmethod

@@ -1,0 +1,164 @@
+"""A package dahpkg did not make names files and values: none may lead outside its folder,
+and its name and version become file names and URL segments only once checked."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dahpkg.cli import main
+
+from support.helpers import ACCEPT
+
+Descriptor = dict[str, Any]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def edit(package: Path, change: Callable[[Descriptor], None]) -> Path:
+    path = package / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    change(descriptor)
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    return package
+
+
+def resource(descriptor: Descriptor, name: str) -> Descriptor:
+    return next(r for r in descriptor["resources"] if r["name"] == name)
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A file outside the package that must never be read into a release."""
+    path = tmp_path / "secret" / "x.json"
+    path.parent.mkdir()
+    path.write_text('{"fields": [{"name": "SECRET-OUTSIDE"}]}', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("schema", "../secret/x.json", "leads outside the package"),
+        ("schema", "schema/../../secret/x.json", "leads outside the package"),
+        ("path", "/etc/passwd.csv", "is an absolute or Windows path"),
+        ("path", "C:\\secret\\inferences.csv", "is an absolute or Windows path"),
+        ("schema", "https://example.org/x.json", "is a URL; dahpkg never fetches one"),
+        ("schema", "file:///etc/x.json", "is a URL; dahpkg never fetches one"),
+        ("path", "data/in\x1bferences.csv", "holds a control character"),
+    ],
+)
+def test_a_companion_naming_a_file_outside_is_refused(
+    package: Path, secret: Path, key: str, value: str, message: str
+) -> None:
+    edit(package, lambda d: resource(d, "inferences").__setitem__(key, value))
+    output = package.parent / "out.zip"
+    code, out, err = run("export", "supplement", str(package), "--output", str(output), *ACCEPT)
+    assert code == 2, out + err
+    assert f"the {key} of the 'inferences' resource" in err and message in err
+    assert "Traceback" not in err and not output.exists()
+
+
+@pytest.mark.parametrize("target", ["file", "folder"])
+def test_a_symbolic_link_leading_out_is_refused(package: Path, secret: Path, target: str) -> None:
+    if target == "file":
+        (package / "schema" / "inferences.schema.json").unlink()
+        os.symlink(secret, package / "schema" / "inferences.schema.json")
+    else:  # a folder of the package that is a link to one outside it
+        (package / "schema" / "inferences.schema.json").rename(secret.parent / "inferences.json")
+        os.symlink(secret.parent, package / "outside")
+        edit(
+            package,
+            lambda d: resource(d, "inferences").__setitem__("schema", "outside/inferences.json"),
+        )
+    output = package.parent / "out.zip"
+    code, out, err = run("export", "supplement", str(package), "--output", str(output), *ACCEPT)
+    assert code == 2, out + err
+    assert "leads outside the package through a symbolic link" in err
+    assert not output.exists()
+
+
+def test_a_link_inside_the_package_is_followed(package: Path) -> None:
+    # A link that stays in the folder is an ordinary way to organise files.
+    (package / "schema" / "inferences.schema.json").rename(package / "inferences.schema.json")
+    os.symlink(package / "inferences.schema.json", package / "schema" / "inferences.schema.json")
+    output = package.parent / "out.zip"
+    code, out, err = run("export", "supplement", str(package), "--output", str(output), *ACCEPT)
+    assert code == 0, out + err and output.is_file()
+
+
+def test_publication_facts_through_a_link_out_are_refused(package: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text('[dataset]\nlicence = "CC-BY-4.0"\n', encoding="utf-8")
+    os.symlink(outside, package / "publication.toml")
+    output = package.parent / "out.zip"
+    code, out, err = run("export", "supplement", str(package), "--output", str(output), *ACCEPT)
+    assert code == 2 and "the publication.toml of" in err and "symbolic link" in err, out + err
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("name", "../../../../elsewhere/evil"),
+        ("name", "../../deposit/depositions/1000/actions/publish?x="),
+        ("name", ".."),
+        ("name", "IM-DAH"),
+        ("name", "a/b"),
+        ("name", 7),
+        ("version", "1.0/../../x"),
+        ("version", ""),
+    ],
+)
+def test_an_unsafe_name_or_version_is_refused_before_use(
+    package: Path, tmp_path: Path, key: str, value: Any
+) -> None:
+    edit(package, lambda d: d.__setitem__(key, value))
+    work = tmp_path / "work"
+    work.mkdir()
+    before = {p for p in tmp_path.rglob("*")}
+    result = CliRunner().invoke(main, ["export", "supplement", str(package), *ACCEPT],
+                                catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert f"the {key} of the package in" in result.stderr
+    assert "lower case" in result.stderr or "a version is" in result.stderr
+    assert {p for p in tmp_path.rglob("*")} == before  # nothing written anywhere
+    # Every command refuses it, not only those that write files.
+    assert run("validate", str(package))[0] == 2
+
+
+def test_a_dialect_file_inside_is_read_and_one_outside_refused(package: Path) -> None:
+    dialect = package / "dialect.json"
+    dialect.write_text(json.dumps({"delimiter": "\t"}), encoding="utf-8")
+    edit(package, lambda d: resource(d, "table1").update(dialect="dialect.json"))
+    output = package.parent / "out.zip"
+    code, out, err = run("export", "supplement", str(package), "--output", str(output), *ACCEPT)
+    assert code == 0, out + err
+    edit(package, lambda d: resource(d, "episodes").update(dialect="../dialect.json"))
+    code, out, err = run("validate", str(package))
+    assert code == 2 and "the dialect of the 'episodes' resource" in err, out + err
+
+
+@pytest.mark.parametrize("depth", [65, 10_000])
+@pytest.mark.parametrize("where", ["descriptor", "schema"])
+def test_json_nested_too_deep_is_refused(package: Path, where: str, depth: int) -> None:
+    nested = "[" * depth + "]" * depth
+    if where == "descriptor":
+        text = (package / "datapackage.json").read_text(encoding="utf-8").rstrip()
+        (package / "datapackage.json").write_text(text[:-1] + f', "x": {nested}}}')
+    else:
+        path = package / "schema" / "episodes.schema.json"
+        text = path.read_text(encoding="utf-8").rstrip()
+        path.write_text(text[:-1] + f', "x": {nested}}}')
+    code, out, err = run("validate", str(package))
+    assert code == 2, out + err
+    assert "the nesting of JSON objects and lists exceeds dahpkg's limit of 64 levels" in err
+    assert "DAHPKG_MAX_JSON_DEPTH" in err and "Traceback" not in err
