@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.errors import DataError
+from dahpkg.errors import DataError, InputError
+from dahpkg.export.names import check_companions, check_names
 from dahpkg.package import Package, PackageLike, open_package
 from dahpkg.package.publication import Facts
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 VERBATIM_RESOURCES = ("table1",)
 # Zip entries need a date; a loose file has no creation date of its own.
 LOOSE_FILE_DATE = datetime(1980, 1, 1, tzinfo=UTC)
+LAST_ZIP_DATE = datetime(2108, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -98,6 +100,8 @@ def prepare(
         )
     if gate:
         privacy.gate(risk, risk_accepted)
+    check_names(package.schema, package.name)
+    check_companions(package)
     descriptor = json.loads(json.dumps(package.descriptor))
     episodes = package.episodes()
     schema = package.schema
@@ -126,12 +130,22 @@ def _generalised(descriptor: dict[str, Any], rule: Generalisation) -> dict[str, 
 
 
 def _created(descriptor: dict[str, Any]) -> datetime:
+    """When the package was made: the date of every zip entry and of the metadata."""
     text = descriptor.get("created")
-    if not isinstance(text, str):
+    if text is None:
         return LOOSE_FILE_DATE
     try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        stamp = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
-        return LOOSE_FILE_DATE
-    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-    return max(stamp.astimezone(UTC), LOOSE_FILE_DATE)
+        raise InputError(
+            f"the package's created date {str(text)[:40]!r} is not a date and time "
+            "(ISO 8601, e.g. 2026-11-25T00:00:00Z): correct it in datapackage.json"
+        ) from None
+    stamp = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
+    # A zip records years 1980 to 2107 only.
+    if not LOOSE_FILE_DATE <= stamp < LAST_ZIP_DATE:
+        raise InputError(
+            f"the package's created date {text!r} is outside the years 1980 to 2107 that a zip "
+            "file can record: correct it in datapackage.json"
+        )
+    return stamp

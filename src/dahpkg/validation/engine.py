@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.package import Field, PackageLike, TableSchema, is_missing, open_package, shipped_schema
+from dahpkg.package import (
+    Field,
+    Package,
+    PackageLike,
+    TableSchema,
+    is_missing,
+    open_package,
+    shipped_schema,
+)
 from dahpkg.progress import silent
 from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES, Finding, Report, RuleResult
 from dahpkg.validation.rules import CLINICAL, Rule, rule
@@ -51,6 +59,21 @@ def validate(
     )
 
 
+def validate_companions(
+    package: Package, *, max_examples: int = DEFAULT_MAX_EXAMPLES
+) -> list[Report]:
+    """Check every other table of the package (the inferences, Table I as printed) against its
+    own Table Schema: what travels with the episodes is checked as they are."""
+    reports = []
+    for name in package.companion_tables():
+        table, schema = package.resource_table(name)
+        source = f"{package.resource_path(name)} (the '{name}' table)"
+        reports.append(
+            check_table(table, schema, source=source, max_examples=max_examples, clinical=False)
+        )
+    return reports
+
+
 def check_table(
     table: Table,
     schema: TableSchema,
@@ -58,14 +81,17 @@ def check_table(
     source: str,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     progress: Callable[[str], None] = silent,
+    clinical: bool = True,
 ) -> Report:
-    """Check a table already read (see `dahpkg.package.Package.table`) against the catalogue."""
+    """Check a table already read (see `dahpkg.package.Package.table`) against the catalogue;
+    against its Table Schema alone with ``clinical=False`` (a companion table)."""
     run = _Run(table, schema, max(0, max_examples), progress=progress)
     progress(f"checking the structure of {len(table.frame)} episodes")
     run.table_rules()
     run.cell_rules()
     run.primary_key()
-    run.clinical_rules()
+    if clinical:
+        run.clinical_rules()
     frame = table.frame
     patients = frame["patient_id"].nunique() if "patient_id" in frame else 0
     return Report(
@@ -272,6 +298,9 @@ class _Run:
         pk_rule = rule("schema-primary-key")
         key = list(self.schema.primary_key)
         frame = self.table.frame
+        if not key:  # a table that declares none (Table I as printed) has nothing to repeat
+            self._record(pk_rule, len(frame), 0, [])
+            return
         missing = [k for k in key if k not in frame.columns]
         if missing:
             self._record(pk_rule, 0, 0, [], skipped=f"column {', '.join(missing)} is missing")

@@ -1,0 +1,84 @@
+"""What a release checks before writing a file: column names every reader's software accepts,
+and companion tables that follow their own schemas and hold no spreadsheet formula.
+
+The episode table becomes CSV, XLSX, SPSS and Stata files; its column names must be names all of
+them take: Stata's are the strictest (a letter first, then letters, digits and underscores, at
+most 32 characters), SPSS reserves a few words, and a name starting with ``=`` would be a live
+formula in a spreadsheet's header. The companion tables are shipped as they are, so they are
+refused rather than rewritten when a cell would run as a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dahpkg.errors import DataError, InputError
+from dahpkg.export.formats.text import FORMULA_START
+
+if TYPE_CHECKING:
+    from dahpkg.package import Package, TableSchema
+
+# Stata's rule, which also satisfies SPSS (64 bytes) and a spreadsheet's header.
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+# Words SPSS keeps for its syntax: a variable cannot be called one of them.
+SPSS_RESERVED = frozenset(
+    ["ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"]
+)
+SHOWN = 10  # findings quoted in a refusal; the count is always given in full
+
+
+def check_names(schema: TableSchema, where: str) -> None:
+    """Refuse episode column names that CSV, XLSX, SPSS or Stata would break or run.
+
+    >>> from dahpkg.package import open_package
+    >>> check_names(open_package().schema, "episodes")
+    """
+    bad = [n for n in schema.names if not NAME.fullmatch(n) or n.upper() in SPSS_RESERVED]
+    if bad:
+        shown = ", ".join(repr(n[:40]) for n in bad[:SHOWN])
+        raise InputError(
+            f"{where}: {len(bad)} column name(s) cannot be used in every exported format "
+            f"({shown}). A name starts with a letter and holds only letters, digits and "
+            "underscores, at most 32 characters, and is not an SPSS keyword (AND, OR, TO, ...): "
+            "rename the field in the Table Schema and in the table's header"
+        )
+
+
+def check_companions(package: Package) -> None:
+    """Refuse a companion table that breaks its Table Schema or holds a formula-like cell."""
+    from dahpkg.validation.engine import validate_companions
+
+    for report in validate_companions(package, max_examples=SHOWN):
+        if not report.valid:
+            errors = [f for f in report.findings if f.severity == "error"][:SHOWN]
+            count = sum(r.failed for r in report.results if r.rule.severity == "error")
+            lines = [f"  {f.where()}: {f.message}" for f in errors]
+            raise DataError(
+                f"{report.source} goes into the release but does not follow its Table Schema "
+                f"({count} problem(s)):\n" + "\n".join(lines) + "\nCorrect the table (or its "
+                "schema) and export again."
+            )
+    for name in package.companion_tables():
+        table, schema = package.resource_table(name)
+        where = f"{package.resource_path(name)} (the '{name}' table)"
+        heads = [n for n in table.frame.columns if str(n).startswith(FORMULA_START)]
+        if heads:
+            raise DataError(
+                f"{where}: the column name {heads[0]!r} would run as a formula in a "
+                "spreadsheet; rename it in the table and its schema"
+            )
+        for item in schema.fields:
+            if item.type != "string" or item.name not in table.frame.columns:
+                continue
+            text = table.frame[item.name].astype("string")
+            # A number, or a lone sign (Table I prints "-" for not recorded), runs nothing.
+            inert = text.str.fullmatch(r"[-+]?(\d+(\.\d+)?)?|@", na=False)
+            live = (text.str.startswith(FORMULA_START, na=False) & ~inert).to_numpy(bool)
+            if live.any():
+                rows = table.rows[live][:SHOWN].tolist()
+                raise DataError(
+                    f"{where}: {int(live.sum())} cell(s) of column {item.name} (row(s) "
+                    f"{', '.join(map(str, rows))}) start with =, +, -, @ or a tab and would run "
+                    "as a formula in a spreadsheet; reword them, or start them with an apostrophe"
+                )
