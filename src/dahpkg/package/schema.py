@@ -11,6 +11,7 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,13 @@ class Field:
     level: str | None = None
     # The group each category belongs to (a category's "group" property: AAV for GPA).
     category_groups: Mapping[str, str] = field(default_factory=dict)
+    # The other constraints of Table Schema v2 (see dahpkg.package.constraints).
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    unique: bool = False
 
     @property
     def label(self) -> str:
@@ -86,6 +94,10 @@ class Field:
             outside |= (values < self.minimum).fillna(False)
         if self.maximum is not None:
             outside |= (values > self.maximum).fillna(False)
+        if self.exclusive_minimum is not None:
+            outside |= (values <= self.exclusive_minimum).fillna(False)
+        if self.exclusive_maximum is not None:
+            outside |= (values >= self.exclusive_maximum).fillna(False)
         return outside.astype(bool)
 
     def expectation(self) -> str:
@@ -133,6 +145,12 @@ class Field:
             privacy=item.get("privacy"),
             level=item.get("level"),
             category_groups=category_groups,
+            exclusive_minimum=constraints.get("exclusiveMinimum"),
+            exclusive_maximum=constraints.get("exclusiveMaximum"),
+            pattern=constraints.get("pattern"),
+            min_length=constraints.get("minLength"),
+            max_length=constraints.get("maxLength"),
+            unique=bool(constraints.get("unique", False)),
         )
 
 
@@ -203,7 +221,9 @@ class TableSchema:
         if problems:
             raise InputError(f"{where} uses field types dahpkg cannot check: {', '.join(problems)}")
         for item in fields:
-            for bound in (item.minimum, item.maximum):
+            _check_text_constraints(item, where)
+            bounds = (item.minimum, item.maximum, item.exclusive_minimum, item.exclusive_maximum)
+            for bound in bounds:
                 if bound is not None and (
                     item.type not in ("integer", "number") or not _is_number(bound)
                 ):
@@ -275,10 +295,23 @@ class TableSchema:
                 column_checks.append(pa.Check.ge(item.minimum, error="schema-range"))
             elif item.maximum is not None:
                 column_checks.append(pa.Check.le(item.maximum, error="schema-range"))
+            if item.exclusive_minimum is not None:
+                column_checks.append(pa.Check.gt(item.exclusive_minimum, error="schema-range"))
+            if item.exclusive_maximum is not None:
+                column_checks.append(pa.Check.lt(item.exclusive_maximum, error="schema-range"))
+            if item.min_length is not None or item.max_length is not None:
+                column_checks.append(
+                    pa.Check.str_length(item.min_length, item.max_length, error="schema-length")
+                )
+            if item.pattern is not None:
+                # dahpkg's own RE2 check, not pandera's str_matches: no pattern can backtrack.
+                column_checks.append(pa.Check(partial(_matches, item), error="schema-pattern"))
             dtype: Any = PANDAS_DTYPES[item.type]
             if item.type == "string" and item.allowed is not None:
                 dtype = pd.CategoricalDtype(list(item.allowed))  # as dahpkg.load() gives it
-            columns[item.name] = pa.Column(dtype, checks=column_checks, nullable=not item.required)
+            columns[item.name] = pa.Column(
+                dtype, checks=column_checks, nullable=not item.required, unique=item.unique
+            )
         return pa.DataFrameSchema(
             columns=columns,
             checks=list(checks or []),
@@ -291,6 +324,33 @@ class TableSchema:
 
 # pandas' nullable dtypes keep a missing cell missing instead of turning it into NaN or False.
 PANDAS_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "str"}
+
+
+def _matches(item: Field, values: pd.Series) -> pd.Series:
+    from dahpkg.package.constraints import breaks_pattern
+
+    return ~breaks_pattern(item, values)
+
+
+def _check_text_constraints(item: Field, where: str) -> None:
+    from dahpkg.package.constraints import check_pattern
+
+    given = {"pattern": item.pattern, "minLength": item.min_length, "maxLength": item.max_length}
+    declared = [name for name, value in given.items() if value is not None]
+    if declared and item.type != "string":
+        raise InputError(
+            f"{where}: field {item.name} declares {' and '.join(declared)}, which the Table "
+            "Schema defines for text fields only"
+        )
+    if item.pattern is not None:
+        check_pattern(str(item.pattern), f"{where}: field {item.name}")
+    for length in (item.min_length, item.max_length):
+        whole = isinstance(length, int) and not isinstance(length, bool)
+        if length is not None and not (whole and length >= 0):
+            raise InputError(
+                f"{where}: field {item.name} has a minLength or maxLength that is not a whole "
+                "number of characters"
+            )
 
 
 def _is_number(value: Any) -> bool:

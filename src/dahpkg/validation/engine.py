@@ -8,7 +8,6 @@ is turned into findings.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,11 +18,13 @@ from dahpkg.package import (
     Package,
     PackageLike,
     TableSchema,
+    constraints,
     is_missing,
     open_package,
     shipped_schema,
 )
 from dahpkg.progress import silent
+from dahpkg.validation.messages import constraint_message, type_message, unknown_column_message
 from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES, Finding, Report, RuleResult
 from dahpkg.validation.rules import CLINICAL, Rule, rule
 
@@ -208,7 +209,7 @@ class _Run:
             "schema-no-unknown-fields",
             len(columns),
             [
-                (_unknown_column_message(c, absent, declared), c, None)
+                (unknown_column_message(c, absent, declared), c, None)
                 for c in columns
                 if c not in declared
             ],
@@ -274,7 +275,7 @@ class _Run:
         self._failing_cells(
             rule("schema-type"),
             ((f.name, self.table.type_errors[f.name]) for f in present),
-            lambda i, c: _type_message(field(c), self.written(i, c)),
+            lambda i, c: type_message(field(c), self.written(i, c)),
             rows,
         )
         self._failing_cells(
@@ -285,8 +286,14 @@ class _Run:
         )
         # Categories and ranges: the same constraints the generated pandera checks carry.
         frame = self.table.frame
-        for rule_id, test in (("schema-category", Field.outside_categories),
-                              ("schema-range", Field.out_of_range)):  # fmt: skip
+        tests: list[tuple[str, Callable[[Field, pd.Series], pd.Series]]] = [
+            ("schema-category", Field.outside_categories),
+            ("schema-range", Field.out_of_range),
+            ("schema-pattern", constraints.breaks_pattern),
+            ("schema-length", constraints.breaks_length),
+            ("schema-unique", constraints.repeated),
+        ]
+        for rule_id, test in tests:
             self._failing_cells(
                 rule(rule_id),
                 ((f.name, test(f, frame[f.name])) for f in present),
@@ -370,46 +377,10 @@ class _Run:
             )
 
     def _constraint_message(self, rule_id: str, index: Any, column: str) -> str:
-        return _constraint_message(rule_id, self.schema.field(column), self.written(index, column))
+        return constraint_message(rule_id, self.schema.field(column), self.written(index, column))
 
     def _message(self, rule_: Rule, index: Any, column: str) -> str:
         values = {name: self.display(index, name) for name in rule_.columns}
         values["column_label"] = self.schema.field(column).label
         values["value"] = self.display(index, column)
         return rule_.message.format(**values)
-
-
-def _type_message(item: Field, written: str) -> str:
-    message = f"{item.label}: '{written}' is not {item.expectation()}"
-    if written.startswith("="):
-        message += " (a spreadsheet formula: paste its value instead)"
-    elif (
-        item.type == "integer" and written.lstrip("+-").isascii() and written.lstrip("+-").isdigit()
-    ):
-        message += " that dahpkg can hold (more than 18 digits)"
-    return message
-
-
-def _constraint_message(rule_id: str, item: Field, written: str) -> str:
-    if rule_id == "schema-category":
-        allowed = ", ".join(
-            f"{v} ({item.categories[v]})" if item.categories.get(v, v) != v else v
-            for v in item.allowed or ()
-        )
-        return f"{item.label}: '{written}' is not an allowed value; expected one of {allowed}"
-    unit = f" {item.unit}s" if item.unit else ""
-    if item.minimum is not None and item.maximum is not None:
-        bounds = f"{item.minimum:g} to {item.maximum:g}{unit}"
-    elif item.minimum is not None:
-        bounds = f"at least {item.minimum:g}"
-    else:
-        bounds = f"at most {item.maximum:g}{unit}"
-    return f"{item.label} {written} is outside the allowed range ({bounds})"
-
-
-def _unknown_column_message(name: str, absent: list[str], declared: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name.strip().lower(), absent or list(declared), n=1)
-    hint = (
-        f"; did you mean {close[0]}?" if close else "; rename it to a declared column or remove it"
-    )
-    return f"the column '{name}' is not in the data dictionary{hint}"
