@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -26,6 +27,65 @@ def write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None:
     b'ok'
     """
     path = Path(path)
+    tmp = _staged(path, data)
+    try:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the target exists: no check-then-write race
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_all(files: Mapping[Path, bytes], *, replace: bool = True) -> None:
+    """Write several files so that either all of them are written or none is.
+
+    Every file is first written beside its target; only then are they moved into place, and a
+    failure on the way puts back what was there before. With ``replace=False``, an existing
+    target is refused before anything is written (`FileExistsError` naming every one).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_all({d / "a": b"1", d / "b": b"2"}); sorted(p.name for p in d.iterdir())
+    ['a', 'b']
+    """
+    if not replace:
+        existing = [str(p) for p in files if Path(p).exists()]
+        if existing:
+            raise FileExistsError(", ".join(existing))
+    staged: list[tuple[str, Path]] = []
+    placed: list[tuple[Path, str | None]] = []  # a target, and where its old file waits
+    try:
+        for target, data in files.items():
+            staged.append((_staged(Path(target), data), Path(target)))
+        for tmp, target in staged:
+            old = None
+            if replace and target.exists():
+                fd, old = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+                os.close(fd)
+                os.replace(target, old)
+            placed.append((target, old))
+            if replace:
+                os.replace(tmp, target)
+            else:
+                os.link(tmp, target)
+    except BaseException:
+        for target, old in reversed(placed):
+            target.unlink(missing_ok=True)
+            if old is not None:
+                os.replace(old, target)
+        raise
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+    for _, old in placed:
+        if old is not None:
+            Path(old).unlink(missing_ok=True)
+
+
+def _staged(path: Path, data: bytes) -> str:
+    """``data`` in a temporary file beside ``path``, flushed to disk, with the permissions a new
+    file would get."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -34,12 +94,10 @@ def write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the target exists: no check-then-write race
-    finally:
+    except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def write_text(path: Path, text: str) -> None:

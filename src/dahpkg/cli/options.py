@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -31,7 +32,25 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def write_output(content: str | bytes, output: Path | None) -> None:
+# Control characters a cell may hold: written raw, ESC sequences would drive the terminal (move
+# the cursor, rewrite a line, set its title). A CRLF line end is not one of them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def visible(text: str) -> str:
+    r"""``text`` with every control character shown as its escape, so that it cannot act.
+
+    >>> visible("a\x1b[2Jb\tc\r\n")
+    'a\\x1b[2Jb\tc\r\n'
+    """
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def write_output(content: str | bytes, output: Path | None, *, force: bool = False) -> None:
+    """A report to the terminal, or atomically to ``output`` (never over a file unless
+    ``force``)."""
+    if isinstance(content, str):
+        content = visible(content)
     if output is None:
         click.echo(content, nl=False)
         return
@@ -40,7 +59,9 @@ def write_output(content: str | bytes, output: Path | None) -> None:
 
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        _atomic.write_bytes(output, data)
+        _atomic.write_bytes(output, data, replace=force)
+    except FileExistsError:
+        raise InputError(f"{output} exists; add --force to replace it") from None
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -53,6 +74,18 @@ def output_option(what: str) -> Callable[[F], F]:
         type=click.Path(dir_okay=False, path_type=Path),
         help=f"Write the {what} to this file instead of standard output.",
     )
+
+
+def report_output_options(what: str) -> Callable[[F], F]:
+    """``--output`` and ``--force``, for the commands that print a report."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--force", is_flag=True, help="Replace the --output file if it exists."
+        )(func)
+        return output_option(what)(func)
+
+    return decorate
 
 
 def format_option(choices: list[str], default: str, help: str) -> Callable[[F], F]:

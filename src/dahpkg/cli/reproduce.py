@@ -11,7 +11,7 @@ from dahpkg.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
     format_option,
-    output_option,
+    report_output_options,
     user_errors,
     write_output,
 )
@@ -20,9 +20,9 @@ from dahpkg.cli.options import (
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @format_option(["text", "json"], "text", "Output format.")
-@output_option("claims")
+@report_output_options("claims")
 @user_errors
-def reproduce(path: Path | None, fmt: str, output: Path | None) -> None:
+def reproduce(path: Path | None, fmt: str, output: Path | None, force: bool) -> None:
     """Recompute every number in the letter's text from the data, claim by claim.
 
     Each claim is a match, a mismatch, or not derivable from the data (lengths of stay, how DAH
@@ -40,7 +40,7 @@ def reproduce(path: Path | None, fmt: str, output: Path | None) -> None:
     from dahpkg.letter.reproduce import reproduce as run
 
     result = run(path)
-    write_output((render_json if fmt == "json" else render_text)(result), output)
+    write_output((render_json if fmt == "json" else render_text)(result), output, force=force)
     if output is not None:
         click.echo(f"{result.headline()}; written to {output}")
     sys.exit(EXIT_OK if result.reproduced else EXIT_INVALID)

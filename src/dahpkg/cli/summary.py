@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dahpkg.cli.options import format_option, output_option, user_errors, write_output
+from dahpkg.cli.options import format_option, report_output_options, user_errors, write_output
 
 
 @click.command()
@@ -19,9 +19,9 @@ from dahpkg.cli.options import format_option, output_option, user_errors, write_
     help="Columns: disease group (AAV vs SLE), each diagnosis, or overall only.",
 )
 @format_option(["text", "md", "html", "csv"], "text", "Output format.")
-@output_option("table")
+@report_output_options("table")
 @user_errors
-def summary(path: Path | None, by: str, fmt: str, output: Path | None) -> None:
+def summary(path: Path | None, by: str, fmt: str, output: Path | None, force: bool) -> None:
     """Describe the cohort: counts with denominators, medians with quartiles, by disease group.
 
     Patient-level variables (sex, race, diagnosis, age at diagnosis, inaugural DAH, relapse,
@@ -35,6 +35,6 @@ def summary(path: Path | None, by: str, fmt: str, output: Path | None) -> None:
     """
     from dahpkg.letter.summary import RENDERERS, summarise
 
-    write_output(RENDERERS[fmt](summarise(path, by)), output)
+    write_output(RENDERERS[fmt](summarise(path, by)), output, force=force)
     if output is not None:
         click.echo(f"Cohort summary written to {output}")

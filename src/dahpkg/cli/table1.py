@@ -6,15 +6,15 @@ from pathlib import Path
 
 import click
 
-from dahpkg.cli.options import format_option, output_option, user_errors, write_output
+from dahpkg.cli.options import format_option, report_output_options, user_errors, write_output
 
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @format_option(["md", "tsv", "html", "docx", "latex"], "md", "Output format; docx needs --output.")
-@output_option("table")
+@report_output_options("table")
 @user_errors
-def table1(path: Path | None, fmt: str, output: Path | None) -> None:
+def table1(path: Path | None, fmt: str, output: Path | None, force: bool) -> None:
     """Render Table I of the letter from the episode table, in the published layout.
 
     Relapse rows leave the patient-level cells blank, as the letter prints them. Every cell that
@@ -33,7 +33,7 @@ def table1(path: Path | None, fmt: str, output: Path | None) -> None:
     if fmt == "docx" and output is None:
         raise InputError("a Word document needs a file: add --output table1.docx")
     rendered = render(path, fmt)
-    write_output(rendered.content, output)
+    write_output(rendered.content, output, force=force)
     for difference in rendered.differences:
         click.echo(difference.describe(), err=True)
     if output is not None:

@@ -11,7 +11,7 @@ from dahpkg.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
     format_option,
-    output_option,
+    report_output_options,
     user_errors,
     write_output,
 )
@@ -21,7 +21,7 @@ from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @format_option(["text", "json", "html"], "text", "Report format.")
-@output_option("report")
+@report_output_options("report")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line on the terminal.")
 @click.option(
@@ -33,7 +33,7 @@ from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
 )
 @user_errors
 def validate(
-    path: Path | None, fmt: str, output: Path | None, strict: bool, quiet: bool,
+    path: Path | None, fmt: str, output: Path | None, force: bool, strict: bool, quiet: bool,
     max_examples: int,
 ) -> None:  # fmt: skip
     """Check episodes against the data dictionary and the clinical rules.
@@ -58,7 +58,7 @@ def validate(
         report = run(path, max_examples=max_examples, progress=progress.step)
     finally:
         progress.done()
-    write_output(render(report, fmt), output)
+    write_output(render(report, fmt), output, force=force)
     if output is not None:
         click.echo(f"{report.headline()}; report written to {output}")
     sys.exit(EXIT_OK if report.passed(strict=strict) else EXIT_INVALID)

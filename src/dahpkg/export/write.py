@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,19 @@ def write_new(output: Path, data: bytes, *, force: bool) -> None:
         raise InputError(f"{output} exists; add --force to replace it") from None
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def write_new_files(files: Mapping[Path, bytes], *, force: bool) -> None:
+    """Write every file or none (see `write_new`): an existing one is refused before any is
+    written, unless ``force``."""
+    try:
+        _atomic.write_all(files, replace=force)
+    except FileExistsError as exc:
+        raise InputError(f"{exc} exist(s); add --force to replace") from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {exc.filename or 'the files'}: {exc.strerror or exc}"
+        ) from None
 
 
 def export_file(kind: str, path: PackageLike, output: str | Path, *, force: bool = False,

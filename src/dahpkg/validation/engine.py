@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
     from dahpkg.package.table import Table
 
+# The characters of a cell a finding quotes: enough to find it, never a whole pasted document.
+QUOTED = 200
+
 
 def validate(
     path: PackageLike = None,
@@ -73,6 +76,15 @@ def validate_companions(
             check_table(table, schema, source=source, max_examples=max_examples, clinical=False)
         )
     return reports
+
+
+def shortened(text: str, keep: int = QUOTED) -> str:
+    """A cell as a finding quotes it: whole when short, else its start and its length.
+
+    >>> shortened("x" * 500)[-30:]
+    'xxxxxxxxxx... (500 characters)'
+    """
+    return text if len(text) <= keep else f"{text[:keep]}... ({len(text):,} characters)"
 
 
 def check_table(
@@ -135,7 +147,7 @@ class _Run:
             if not is_missing(value):
                 return int(value)
         if name in self.table.text:
-            return str(self.table.text[name].iat[index]) or None
+            return shortened(str(self.table.text[name].iat[index])) or None
         return None
 
     def written(self, index: Any, name: str) -> str:
@@ -145,7 +157,7 @@ class _Run:
         if name in self.table.text:
             text = str(self.table.text[name].iat[index])
             if text not in item.missing_values:
-                return text
+                return shortened(text)
             return item.missing_values.get(text) or self.schema.missing_label
         value: Any = self.table.frame.at[index, name]
         if is_missing(value):

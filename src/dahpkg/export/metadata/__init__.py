@@ -81,7 +81,7 @@ def export_metadata(path: PackageLike = None, output: str | Path = "metadata", *
     """Write every metadata format into the folder ``output`` (from a valid package that
     passes the disclosure-risk gate: see `dahpkg.export.release.prepare`)."""
     from dahpkg.export.release import prepare
-    from dahpkg.export.write import write_new
+    from dahpkg.export.write import write_new_files
 
     prepared = prepare(path, risk_accepted=risk_accepted, generalise=generalise,
                        not_identifiers=not_identifiers)  # fmt: skip
@@ -89,6 +89,5 @@ def export_metadata(path: PackageLike = None, output: str | Path = "metadata", *
         raise InputError("metadata need a data package (datapackage.json), not a loose file")
     result = build(prepared)
     folder = Path(output)
-    for name, data in result.files.items():
-        write_new(folder / name, data, force=force)
+    write_new_files({folder / name: data for name, data in result.files.items()}, force=force)
     return result
