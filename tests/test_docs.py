@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dahpkg import deposit
+from dahpkg import deposit, limits
 from dahpkg.cli import main
 from dahpkg.export import formats
 from dahpkg.validation.catalogue import render_dictionary, render_rules
@@ -20,6 +20,7 @@ from support.helpers import REPO
 
 README = REPO / "README.md"
 ARCHITECTURE = REPO / "ARCHITECTURE.md"
+SECURITY = REPO / "SECURITY.md"
 
 
 def architecture_tree() -> str:
@@ -55,6 +56,7 @@ GENERATED = {
     (README, "formats"): formats.render_markdown,
     (README, "repositories"): deposit.render_markdown,
     (ARCHITECTURE, "tree"): architecture_tree,
+    (SECURITY, "limits"): limits.render_markdown,
 }
 
 

@@ -26,8 +26,18 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DahpkgError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(visible(f"Error: {exc}"), err=True)
             sys.exit(exc.exit_code)
+        except (RecursionError, MemoryError) as exc:
+            # Only an input past every bound dahpkg knows of gets here: say so, exit 2, and
+            # leave the traceback out (the limits are in SECURITY.md).
+            what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+            click.echo(
+                f"Error: the input is {what} for this machine; see SECURITY.md for dahpkg's "
+                "limits, and report the file if it is within them",
+                err=True,
+            )
+            sys.exit(EXIT_UNREADABLE)
 
     return wrapper  # type: ignore[return-value]
 
