@@ -6,7 +6,8 @@ replaced wholesale) are retried on 429 (after the wait the rate-limit headers as
 502/503/504 and a dropped connection, with backoff. An action that may have happened although
 its answer was lost is never sent again here: `Unknown` is raised, and the caller asks the
 server what happened. Every URL, the base one or one the server's answers link to, must have
-the base URL's origin, so that the token is never sent elsewhere.
+the base URL's origin, so that the token is never sent elsewhere; a value put in a URL's path is
+one quoted segment (`segment`).
 
 The HTTP client (an ``httpx.Client``) can be passed in; the tests run the repositories' clients
 unchanged against local servers over real HTTP.
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from dahpkg import __version__
 from dahpkg.errors import DepositError, InputError
@@ -86,20 +87,59 @@ def origin(url: str) -> str:
 
 def check_base_url(url: str) -> str:
     """``url`` if the token may be sent there: https, or http to this machine (a local test
-    server); `InputError` otherwise."""
+    server), with nothing that would carry a secret into every request, the state file and the
+    dry run (a user name or password, a query, a fragment); `InputError` otherwise, without
+    repeating the part that may be secret.
+
+    >>> check_base_url("https://user:pw@zenodo.org/api")
+    Traceback (most recent call last):
+    dahpkg.errors.InputError: the deposit API address must be ... (it has an '@'): ...
+    """
+    must = (
+        "the deposit API address must be https://HOST/PATH (or http:// to this machine for a "
+        "local test server)"
+    )
+    token = "give the token with --token-file or the repository's token variable instead"
+    # Refused before it is parsed: a password holding '/', '?' or '#' would be split into the
+    # path or the query, and shown there. Nothing of the address is repeated.
+    if "@" in url:
+        raise InputError(f"{must}, without a user name or password (it has an '@'): {token}")
+    shown = url.split("?", 1)[0].split("#", 1)[0]
+    if shown != url:
+        part = "a query ('?...')" if "?" in url else "a fragment ('#...')"
+        raise InputError(f"{must}, without {part}, which would be sent with every request and "
+                         f"kept in the state file: give {shown!r}, and {token}")  # fmt: skip
     parts = urlsplit(url)
     local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise InputError(f"{must}: the port of {url!r} is not a number") from None
     if (
-        parts.username
-        or parts.password
+        not url.isprintable()
+        or any(c.isspace() for c in url)
         or not parts.hostname
         or not (parts.scheme == "https" or (parts.scheme == "http" and local))
     ):
-        raise InputError(
-            f"the deposit API address must be https://HOST/... (or http:// to this machine "
-            f"for a local test server), without a user name: not {url!r}"
-        )
+        raise InputError(f"{must}: not {url!r}")
     return url.rstrip("/")
+
+
+def segment(value: object) -> str:
+    """``value`` as one URL path segment: '/', '?', '#', '%' and the rest quoted, and a value
+    of dots quoted too, which a URL would otherwise read as "this" or "the parent" folder.
+
+    >>> segment("../../deposit/depositions/1000/actions/publish?x=")
+    '..%2F..%2Fdeposit%2Fdepositions%2F1000%2Factions%2Fpublish%3Fx%3D'
+    >>> segment("..")
+    '%2E%2E'
+    """
+    text = quote(str(value), safe="")
+    if not text:
+        # An empty segment would name the collection itself (every deposition, the bucket).
+        raise InputError("an empty name or id cannot be part of a request's address: check "
+                         "the package's name and the deposit state file")  # fmt: skip
+    return "%2E" * len(text) if text.strip(".") == "" else text
 
 
 def status_text(response: httpx.Response) -> str:

@@ -15,9 +15,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from dahpkg.deposit.http import Retry
+from dahpkg.deposit.http import Retry, segment
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.repository import Draft, DraftId, Plan, RepositorySpec
 from dahpkg.deposit.token import Token
@@ -173,7 +172,7 @@ def requests(plan: Plan, server: str) -> list[str]:
     base = f"{server}/deposit/depositions"
     lines = []
     if plan.resume is not None:
-        lines.append(f"GET    {base}/{plan.resume}  resume the draft of an earlier run")
+        lines.append(f"GET    {base}/{segment(plan.resume)}  resume the draft of an earlier run")
     else:
         lines.append(
             f"GET    {base}?size=100  look for a deposition of this version made earlier "
@@ -181,8 +180,8 @@ def requests(plan: Plan, server: str) -> list[str]:
         )
         if plan.parent is not None:
             lines += [
-                f"GET    {base}/{plan.parent}  check it is the latest published version",
-                f"POST   {base}/{plan.parent}/actions/newversion  create the new "
+                f"GET    {base}/{segment(plan.parent)}  check it is the latest published version",
+                f"POST   {base}/{segment(plan.parent)}/actions/newversion  create the new "
                 "version's draft (it starts with the previous files)",
             ]
         else:
@@ -192,7 +191,7 @@ def requests(plan: Plan, server: str) -> list[str]:
         "there with the same md5 is kept, and one that differs is removed (DELETE)"
     )
     for name, (size, md5) in plan.uploads.items():
-        lines.append(f"PUT    {{links.bucket}}/{quote(name, safe='')}  {size:,} bytes, md5 {md5}")
+        lines.append(f"PUT    {{links.bucket}}/{segment(name)}  {size:,} bytes, md5 {md5}")
     lines += [
         "GET    {links.files}  check every md5 against the server's",
         f"PUT    {{links.self}}  set the metadata (version {plan.version!r}, {plan.fields} fields)",

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from dahpkg.deposit.http import Client, Retry, status_text
+from dahpkg.deposit.http import Client, Retry, segment, status_text
 from dahpkg.errors import DepositError
 from dahpkg.progress import silent
 
@@ -40,7 +39,7 @@ class ZenodoAPI:
 
     def deposition(self, dep_id: int | str) -> dict[str, Any] | None:
         step = f"reading deposition {dep_id}"
-        url = f"{self.base}/deposit/depositions/{quote(str(dep_id), safe='')}"
+        url = f"{self.base}/deposit/depositions/{segment(dep_id)}"
         found = self.client.request(step, "GET", url, missing_ok=True)
         return None if found is None else self.checked(found, step)
 
@@ -145,7 +144,7 @@ def link(deposition: dict[str, Any], name: str, step: str) -> str:
 
 def bucket_url(deposition: dict[str, Any], name: str, step: str) -> str:
     """Where a file of the draft is put: its bucket, and the name as one quoted path segment."""
-    return f"{link(deposition, 'bucket', step)}/{quote(name, safe='')}"
+    return f"{link(deposition, 'bucket', step)}/{segment(name)}"
 
 
 def explain(step: str, response: httpx.Response) -> str:
