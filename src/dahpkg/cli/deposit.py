@@ -99,8 +99,9 @@ def _command(spec: RepositorySpec) -> click.Command:
                 risk_accepted: str | None, generalise: str | None,
                 not_identifiers: tuple[str, ...], sandbox: bool = False) -> None:  # fmt: skip
         from dahpkg.deposit.http import check_base_url
+        from dahpkg.deposit.redact import redact
         from dahpkg.deposit.run import deposit as run
-        from dahpkg.errors import InputError
+        from dahpkg.errors import DahpkgError, InputError
         from dahpkg.progress import Progress
 
         if sandbox and base_url:
@@ -110,11 +111,17 @@ def _command(spec: RepositorySpec) -> click.Command:
         token = None if dry_run else spec.read_token(token_file)
         progress = Progress()
         try:
+            # The last gate before the terminal: each server text was redacted where it became
+            # a message; this catches any that a future change lets through.
             outcome = run(spec, path, base_url=server, token=token, publish=publish,
                           dry_run=dry_run, new_version_of=new_version_of,
                           risk_accepted=risk_accepted, generalise=generalise,
                           not_identifiers=not_identifiers, state_file=state_file,
-                          progress=progress.step)  # fmt: skip
+                          progress=lambda text: progress.step(redact(text)))  # fmt: skip
+        except DahpkgError as exc:
+            if redact(exc) == str(exc):
+                raise
+            raise type(exc)(redact(exc)) from None
         finally:
             progress.done()
         for note in outcome.notes:

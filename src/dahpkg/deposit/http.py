@@ -7,7 +7,8 @@ replaced wholesale) are retried on 429 (after the wait the rate-limit headers as
 its answer was lost is never sent again here: `Unknown` is raised, and the caller asks the
 server what happened. Every URL, the base one or one the server's answers link to, must have
 the base URL's origin, so that the token is never sent elsewhere; a value put in a URL's path is
-one quoted segment (`segment`).
+one quoted segment (`segment`). A server's words reach a message only through
+`dahpkg.deposit.redact.server_text`, never with a secret in them.
 
 The HTTP client (an ``httpx.Client``) can be passed in; the tests run the repositories' clients
 unchanged against local servers over real HTTP.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from dahpkg import __version__
+from dahpkg.deposit.redact import redact, server_text
 from dahpkg.errors import DepositError, InputError
 from dahpkg.progress import silent
 
@@ -143,8 +145,10 @@ def segment(value: object) -> str:
 
 
 def status_text(response: httpx.Response) -> str:
+    """The status and the server's reason phrase (its words: redacted, one short line)."""
     html = "html" in response.headers.get("Content-Type", "")
-    return f"{response.status_code} {response.reason_phrase}" + (" (an HTML page)" if html else "")
+    reason = server_text(response.reason_phrase, 80)
+    return f"{response.status_code} {reason}" + (" (an HTML page)" if html else "")
 
 
 class Client:
@@ -241,7 +245,7 @@ class Client:
             if missing_ok and status in (404, 410):
                 return None
             if status >= 300:
-                raise DepositError(self.explain(step, response))
+                raise DepositError(redact(self.explain(step, response)))
             if not response.content:
                 return {}
             try:

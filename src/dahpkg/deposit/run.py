@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dahpkg.deposit.http import Unknown, check_base_url
 from dahpkg.deposit.outcome import Outcome
+from dahpkg.deposit.redact import server_text
 from dahpkg.deposit.repository import Draft, DraftId, Plan, Repository, RepositorySpec
 from dahpkg.deposit.state import DepositState, default_state_file
 from dahpkg.errors import DepositError
@@ -195,7 +196,8 @@ class Session:
                     f"an earlier run of version {self.version} started "
                     + (f"a new version of {earlier}" if earlier
                        else "a new deposition (not a new version)")
-                    + f" at {self.entry.get('html') or self.server}, but this run asks for "
+                    + f" at {server_text(self.entry.get('html') or self.server)}, but this run "
+                    + "asks for "
                     + (f"a new version of {self.parent}" if self.parent else "a new deposition")
                     + f": run again with the same options, or delete that draft on {self.title} "
                     f"and remove the entry {self.key!r} from {self.state.path}"
@@ -231,8 +233,9 @@ class Session:
         for found in mine:
             if found.title != self.metadata.get("title"):
                 raise DepositError(
-                    f"deposition {found.id} on {self.server} is version {self.version} of a "
-                    f"package with the same name but another title ({found.title!r}): give "
+                    f"deposition {server_text(found.id)} on {self.server} is version "
+                    f"{self.version} of a package with the same name but another title "
+                    f"({server_text(repr(found.title))}): give "
                     "this package its own name or version in datapackage.json"
                 )
         published = [d for d in mine if d.published]
@@ -253,8 +256,8 @@ class Session:
         if self.parent is not None and not repository.is_version_of(draft, self.parent):
             raise DepositError(
                 f"an unpublished draft of version {self.version} already exists "
-                f"({draft.html}) and is not a version of {self.parent}: publish or delete it "
-                f"on {self.title}, then run again"
+                f"({server_text(draft.html)}) and is not a version of {self.parent}: publish "
+                f"or delete it on {self.title}, then run again"
             )
         return draft
 
@@ -306,7 +309,7 @@ class Session:
         on_server = repository.files(draft)
         for name, md5 in on_server.items():
             if self.md5.get(name) != md5:  # a previous version's file, or a partial upload
-                self.progress(f"removing {name} from the draft")
+                self.progress(f"removing {server_text(name)} from the draft")
                 repository.delete(draft, name)
                 self.outcome.removed.append(name)
         for name, data in self.uploads.items():
@@ -319,9 +322,10 @@ class Session:
                     break
                 if attempt == 2:
                     raise DepositError(
-                        f"uploading {name}: the server's md5 ({checksum or 'none'}) differs from "
-                        f"the file's ({self.md5[name]}) twice; the connection may be altering "
-                        "data. Run the same command again to resend it."
+                        f"uploading {name}: the server's md5 "
+                        f"({server_text(checksum or 'none', 80)}) differs from the file's "
+                        f"({self.md5[name]}) twice; the connection may be altering data. Run the "
+                        "same command again to resend it."
                     )
                 self.progress(f"uploading {name}: md5 mismatch; sending it again")
             self.outcome.uploaded.append(name)
@@ -331,9 +335,11 @@ class Session:
         wrong = sorted(n for n in self.uploads if listed.get(n) != self.md5[n])
         extra = sorted(set(listed) - set(self.uploads))
         if wrong or extra:
-            problems = [f"{n}: md5 {listed.get(n, 'missing')} on the server, {self.md5[n]} here"
-                        for n in wrong] + [f"{n}: on the server but not in the bundle"
-                                           for n in extra]  # fmt: skip
+            # The server's file names and checksums are its words: shown through server_text.
+            problems = [f"{n}: md5 {server_text(listed.get(n, 'missing'), 80)} on the server, "
+                        f"{self.md5[n]} here" for n in wrong] + [
+                f"{server_text(n, 200)}: on the server but not in the bundle" for n in extra[:20]
+            ]  # fmt: skip
             raise DepositError(
                 "checking the uploaded files: " + "; ".join(problems)
                 + ". Run the same command again to resend them."

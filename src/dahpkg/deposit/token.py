@@ -1,7 +1,9 @@
 """A repository's personal access token: from a file or an environment variable, never shown.
 
 The token travels only in a request header (`dahpkg.deposit.http.Client`); its value never
-appears in a URL, a message, a log, a state file or the text of the `Token` that holds it.
+appears in a URL, a message, a log, a state file or the text of the `Token` that holds it, and
+every `Token` is remembered by `dahpkg.deposit.redact`, which removes it from whatever a server
+echoes back.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dahpkg.deposit.redact import remember
 from dahpkg.errors import InputError
 
 
@@ -19,6 +22,9 @@ class Token:
 
     value: str = field(repr=False)
     source: str
+
+    def __post_init__(self) -> None:
+        remember(self.value)
 
     def __str__(self) -> str:
         return f"the token from {self.source}"

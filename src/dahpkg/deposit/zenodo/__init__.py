@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from dahpkg.deposit.http import Retry, segment
 from dahpkg.deposit.outcome import Outcome
+from dahpkg.deposit.redact import redact, server_text
 from dahpkg.deposit.repository import Draft, DraftId, Plan, RepositorySpec
 from dahpkg.deposit.token import Token
 from dahpkg.deposit.zenodo.api import TITLE, ZenodoAPI, explain, link
@@ -39,18 +40,20 @@ __all__ = ["SANDBOX_URL", "ZENODO", "ZENODO_URL", "ZenodoAPI", "ZenodoRepository
 
 
 def _draft(deposition: dict[str, Any]) -> Draft:
+    """The run's view of a deposition. What it shows or keeps (pages, DOIs, title) is redacted
+    here, once, so that no secret a server put there reaches the terminal or the state file."""
     metadata = deposition.get("metadata") or {}
     links = deposition["links"]
     reserved = metadata.get("prereserve_doi") or {}
     return Draft(
         id=deposition["id"],
-        html=str(links["html"]),
+        html=server_text(links["html"], 2000),
         published=bool(deposition.get("submitted")),
-        doi=str(deposition.get("doi", "")),
-        record=str(links.get("record_html", "")),
-        reserved_doi=str(reserved.get("doi", "")),
-        title=str(metadata.get("title", "")),
-        notes=str(metadata.get("notes", "")),
+        doi=server_text(deposition.get("doi", ""), 2000),
+        record=server_text(links.get("record_html", ""), 2000),
+        reserved_doi=server_text(reserved.get("doi", ""), 2000),
+        title=redact(metadata.get("title", "")),  # whole: it is compared with the package's
+        notes=str(metadata.get("notes", "")),  # searched for the marker, never shown
         raw=deposition,
     )
 
@@ -94,7 +97,7 @@ class ZenodoRepository:
                 "deposit without --new-version-of"
             )
         if links.get("latest") and links.get("record") and links["latest"] != links["record"]:
-            latest = str(links["latest"]).rstrip("/").rsplit("/", 1)[-1]
+            latest = server_text(str(links["latest"]).rstrip("/").rsplit("/", 1)[-1], 40)
             raise DepositError(
                 f"deposition {identifier} is not the latest version (the latest is {latest}): "
                 "a new version is made from the latest one; pass --new-version-of " + latest
@@ -108,10 +111,10 @@ class ZenodoRepository:
         if latest_draft and latest_draft != links.get("self"):
             raise DepositError(
                 f"a draft of a new version of {identifier} already exists: "
-                f"{links.get('latest_draft_html', latest_draft)}. dahpkg does not take over a "
-                "draft it cannot recognise as its own (one from an interrupted run whose state "
-                "file was lost looks the same as one made on the web site): finish or delete it "
-                "on Zenodo, then run again"
+                f"{server_text(links.get('latest_draft_html', latest_draft))}. dahpkg does not "
+                "take over a draft it cannot recognise as its own (one from an interrupted run "
+                "whose state file was lost looks the same as one made on the web site): finish "
+                "or delete it on Zenodo, then run again"
             )
         return _draft(found)
 

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.deposit.http import Client, Retry, segment, status_text
-from dahpkg.errors import DepositError
+from dahpkg.deposit.redact import server_text
+from dahpkg.errors import DepositError, InputError
+from dahpkg.limits import load_json
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -114,7 +116,7 @@ class ZenodoAPI:
         metadata; `DepositError` otherwise, for a server that is not a Zenodo deposit API."""
         if not (
             isinstance(answer, dict)
-            and isinstance(answer.get("id"), int | str)
+            and _is_id(answer.get("id"))
             and isinstance(answer.get("links"), dict)
             and isinstance(answer["links"].get("html"), str)
             and isinstance(answer.get("metadata") or {}, dict)
@@ -129,6 +131,14 @@ class ZenodoAPI:
             "Zenodo deposit API does not have: is it a Zenodo deposit API? Check --base-url. "
             "What was done is kept."
         )
+
+
+def _is_id(value: Any) -> bool:
+    # Zenodo's deposition ids are numbers; anything else in their place is not Zenodo's, and
+    # would carry a server's text into URLs and messages.
+    if isinstance(value, str):
+        return value.isascii() and value.isdigit() and len(value) <= 20
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def link(deposition: dict[str, Any], name: str, step: str) -> str:
@@ -149,25 +159,28 @@ def bucket_url(deposition: dict[str, Any], name: str, step: str) -> str:
 
 def explain(step: str, response: httpx.Response) -> str:
     """One clear message for a failed request: the step, the status, Zenodo's reason, one line
-    per field for a validation error (both forms Zenodo uses), and what to do."""
+    per field for a validation error (both forms Zenodo uses), and what to do. Zenodo's words
+    pass through `server_text`: redacted, one short line each."""
     try:
-        body = response.json()
-    except ValueError:
+        body = load_json(response.content, "Zenodo's answer")
+    except (ValueError, InputError):  # not JSON, or nested too deep: the status alone
         body = None
-    message = str(body.get("message", "")).strip() if isinstance(body, dict) else ""
+    message = server_text(body.get("message", "")) if isinstance(body, dict) else ""
     lines = [
         f"{step}: Zenodo answered {status_text(response)}" + (f": {message}" if message else "")
     ]
     errors = body.get("errors") if isinstance(body, dict) else None
-    for error in errors if isinstance(errors, list) else []:
+    shown = errors[:20] if isinstance(errors, list) else []  # a screenful, not thousands
+    for error in shown:
         if not isinstance(error, dict):
             continue
         texts = error.get("messages", error.get("message", ""))
         texts = texts if isinstance(texts, list) else [texts]
-        flat = "; ".join(str(t) for t in texts if t)
-        lines.append(f"  {error.get('field') or 'request'}: {flat}")
+        flat = server_text("; ".join(str(t) for t in texts[:20] if t))
+        lines.append(f"  {server_text(error.get('field') or 'request', 100)}: {flat}")
     status = response.status_code
-    fields = [str(e.get("field", "")) for e in errors or [] if isinstance(e, dict)]
+    every = errors if isinstance(errors, list) else []
+    fields = [str(e.get("field", "")) for e in every if isinstance(e, dict)]
     if status == 401:
         lines.append(
             "Check the token: a personal access token made on this server (a sandbox token "
