@@ -1,5 +1,6 @@
 """Careless or hostile input to a deposit: names that would climb out of their URL segment, a
-``--base-url`` carrying a password or a token. Each fixture is made by the test."""
+``--base-url`` carrying a password or a token, a token file without end. Each fixture is made
+by the test."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dahpkg.deposit import run as run_module
 from dahpkg.deposit.http import Retry, check_base_url, segment
 from dahpkg.deposit.repository import Plan
 from dahpkg.deposit.token import Token
-from dahpkg.deposit.zenodo import ZenodoRepository, deposit, requests
+from dahpkg.deposit.zenodo import ZenodoRepository, deposit, read_token, requests
 from dahpkg.errors import InputError
 
 from support.helpers import ACCEPT, CONSENT
@@ -140,3 +141,41 @@ def test_the_base_url_check_keeps_what_was_allowed() -> None:
                 "https://zenodo.org/a\x1bpi", "http://zenodo.org/api"):  # fmt: skip
         with pytest.raises(InputError, match="must be https://HOST/PATH"):
             check_base_url(url)
+
+
+# --- 4. a token file without end -----------------------------------------------------------
+
+
+def test_a_token_file_without_end_is_refused(tmp_path: Path) -> None:
+    huge = tmp_path / "huge"
+    with huge.open("wb") as handle:  # 10 GB, sparse: nothing written to disk
+        handle.truncate(10 * 10**9)
+    for source in ("/dev/zero", str(huge)):
+        result = CliRunner(env={"ZENODO_TOKEN": None}).invoke(main, [
+            "deposit", "zenodo", "--token-file", source, "--state-file",
+            str(tmp_path / "s.json"), *ACCEPT])  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"Error: the token file {source}: the size of a token file exceeds dahpkg's limit "
+            "of 4,096 bytes (a token is one line of tens of characters: is it the file?). If "
+            "the file is trusted and the machine has the memory, raise it with "
+            "DAHPKG_MAX_TOKEN_BYTES=N\n"
+        )
+    (tmp_path / "t").write_text("x" * 4096)  # at the limit: read, then judged
+    assert read_token(tmp_path / "t").value == "x" * 4096
+
+
+# --- the state file ------------------------------------------------------------------------
+
+
+def test_a_state_file_nested_10000_deep_is_refused(double: ZenodoDouble, tmp_path: Path) -> None:
+    state = tmp_path / "s.json"
+    deep = '{"deposits": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    state.write_text(deep)
+    result = CliRunner(env={"ZENODO_TOKEN": TOKEN}).invoke(main, [
+        "deposit", "zenodo", "--base-url", double.url, "--state-file", str(state),
+        *ACCEPT])  # fmt: skip
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "the nesting of JSON objects and lists exceeds" in result.stderr
+    assert "move it away" in result.stderr and double.requests == []
+    assert state.read_text() == deep  # left as it was

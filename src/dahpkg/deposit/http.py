@@ -7,8 +7,11 @@ replaced wholesale) are retried on 429 (after the wait the rate-limit headers as
 its answer was lost is never sent again here: `Unknown` is raised, and the caller asks the
 server what happened. Every URL, the base one or one the server's answers link to, must have
 the base URL's origin, so that the token is never sent elsewhere; a value put in a URL's path is
-one quoted segment (`segment`). A server's words reach a message only through
-`dahpkg.deposit.redact.server_text`, never with a secret in them.
+one quoted segment (`segment`).
+
+A server may be hostile: an answer is read only up to ``max_answer_bytes`` and a request ends by
+``max_request_seconds`` (`dahpkg.deposit.wire`), neither retried, and a server's words reach a
+message only through `dahpkg.deposit.redact.server_text`, never with a secret in them.
 
 The HTTP client (an ``httpx.Client``) can be passed in; the tests run the repositories' clients
 unchanged against local servers over real HTTP.
@@ -24,7 +27,18 @@ from urllib.parse import quote, urlsplit
 
 from dahpkg import __version__
 from dahpkg.deposit.redact import redact, server_text
+from dahpkg.deposit.wire import (
+    Garbled,
+    Overdue,
+    TooLarge,
+    answered,
+    deadline,
+    http_client,
+    overdue,
+    read_answer,
+)
 from dahpkg.errors import DepositError, InputError
+from dahpkg.limits import limit, load_json
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -151,6 +165,18 @@ def status_text(response: httpx.Response) -> str:
     return f"{response.status_code} {reason}" + (" (an HTML page)" if html else "")
 
 
+def beyond(name: str, step: str, subject: str, found: str, server: str, title: str) -> str:
+    """The message for a server's answer that went past the limit ``name``: what, and what to
+    do (it was not read further, nor asked for again)."""
+    bound = limit(name)
+    return (
+        f"{step}: {subject} went past dahpkg's limit of {bound.value():,} {bound.unit} on "
+        f"{bound.what}{f' ({found})' if found else ''}, and was not read further. Is {server} "
+        f"a {title} deposit API? Check --base-url. What was done is kept: run the same command "
+        f"again to resume; if the server is trusted, raise the limit with {bound.variable}=N."
+    )
+
+
 class Client:
     """Requests to one repository's API, with its headers (the token among them), retried as
     the module says and explained by the repository when they fail."""
@@ -166,16 +192,16 @@ class Client:
         retry: Retry | None = None,
         progress: Callable[[str], None] = silent,
     ) -> None:
-        import httpx
-
         self.base = base_url.rstrip("/")
         self.title = title
         self.explain = explain
-        self.http = http or httpx.Client(timeout=httpx.Timeout(120.0, connect=15.0))
+        self.http = http or http_client()
         self._owns_http = http is None
         self.retry = retry or Retry()
         self.progress = progress
-        self._headers = {**headers, "User-Agent": USER_AGENT, "Accept": "application/json"}
+        # identity: a compressed answer could inflate past the limit inside httpx's decoder.
+        self._headers = {**headers, "User-Agent": USER_AGENT, "Accept": "application/json",
+                         "Accept-Encoding": "identity"}  # fmt: skip
 
     def __repr__(self) -> str:
         return f"Client({self.base!r})"
@@ -210,18 +236,8 @@ class Client:
             )
         last = ""
         for attempt in range(self.retry.attempts):
-            headers = dict(self._headers)
-            content: Iterator[bytes] | None = None
-            if upload is not None:
-                headers |= {
-                    "Content-Type": "application/octet-stream",
-                    "Content-Length": str(len(upload)),
-                }
-                content = self._stream(step, upload)
             try:
-                response = self.http.request(
-                    method, url, headers=headers, json=body, content=content, follow_redirects=False
-                )
+                response = self._send(step, method, url, body, upload)
             except httpx.TransportError as exc:
                 sent = not isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
@@ -248,17 +264,69 @@ class Client:
                 raise DepositError(redact(self.explain(step, response)))
             if not response.content:
                 return {}
-            try:
-                return response.json()
-            except ValueError:
-                raise DepositError(
-                    f"{step}: {origin(url)} answered {status_text(response)} with something "
-                    f"other than JSON: is it a {self.title} deposit API? Check --base-url."
-                ) from None
+            return self._json(step, url, response)
         raise DepositError(
             f"{step}: {self.title} did not answer after {self.retry.attempts} attempts (last: "
             f"{last}). What was done is kept: run the same command again later to resume."
         )
+
+    def _send(
+        self, step: str, method: str, url: str, body: Any, upload: bytes | None
+    ) -> httpx.Response:
+        """One attempt, its answer read whole; `DepositError` (never retried: the same answer
+        would come again) for an answer past the size limit or an exchange past the deadline."""
+        import httpx
+
+        headers = dict(self._headers)
+        content: Iterator[bytes] | None = None
+        if upload is not None:
+            headers |= {
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(len(upload)),
+            }
+            content = self._stream(step, upload)
+        request = self.http.build_request(method, url, headers=headers, json=body,
+                                          content=content)  # fmt: skip
+        seconds = limit("max_request_seconds").value()
+        server = origin(url)
+        with deadline(seconds) as at:
+            try:
+                response = self.http.send(request, stream=True, follow_redirects=False)
+                try:
+                    data = read_answer(response, at)
+                finally:
+                    response.close()
+            except (httpx.TimeoutException, Overdue) as exc:
+                if isinstance(exc, Overdue) or overdue(at):
+                    raise DepositError(beyond("max_request_seconds", step, "the request", "",
+                                              server, self.title)) from None  # fmt: skip
+                raise
+            except TooLarge as exc:
+                found = f"it announced {exc.announced:,} bytes" if exc.announced else ""
+                raise DepositError(beyond("max_answer_bytes", step, f"{self.title}'s answer",
+                                          found, server, self.title)) from None  # fmt: skip
+            except Garbled as exc:
+                raise DepositError(
+                    f"{step}: {server}'s answer cannot be read: {exc}. Is it a {self.title} "
+                    "deposit API? Check --base-url. What was done is kept."
+                ) from None
+        return answered(response, data)
+
+    def _json(self, step: str, url: str, response: httpx.Response) -> Any:
+        server = origin(url)
+        try:
+            return load_json(response.content, f"{self.title}'s answer")
+        except ValueError:
+            raise DepositError(
+                f"{step}: {server} answered {status_text(response)} with something "
+                f"other than JSON: is it a {self.title} deposit API? Check --base-url."
+            ) from None
+        except InputError:
+            # Nested deeper (or larger) than dahpkg reads: a server's answer, so exit 3.
+            size = limit("max_json_bytes")
+            name = "max_json_bytes" if len(response.content) > size.value() else "max_json_depth"
+            raise DepositError(beyond(name, step, f"{self.title}'s answer", "", server,
+                                      self.title)) from None  # fmt: skip
 
     def _stream(self, step: str, data: bytes) -> Iterator[bytes]:
         total = len(data)

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from dahpkg import _atomic
+from dahpkg.deposit.redact import redact
 from dahpkg.errors import InputError
+from dahpkg.limits import limit, load_json
 
 
 def default_state_file(repository: str) -> Path:
@@ -37,8 +39,10 @@ class DepositState:
         if not self.path.exists():
             return {"format": 1, "deposits": {}}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            # Within the JSON bounds: a damaged or planted state file is refused, not a crash.
+            with self.path.open("rb") as handle:
+                data = load_json(handle.read(limit("max_json_bytes").value() + 1), "it")
+        except (OSError, ValueError, InputError) as exc:
             raise InputError(
                 f"the deposit state file {self.path} cannot be read ({exc}); "
                 "move it away to start afresh (dahpkg then looks for its deposits on "
@@ -64,7 +68,9 @@ class DepositState:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _locked(self.path.with_name(self.path.name + ".lock")):
                 current = self._read()
-                current["deposits"][key] = self.data["deposits"][key]
+                # Whatever a server said is redacted before it is kept (it already is, by
+                # the repository's client: this holds for any repository).
+                current["deposits"][key] = _redacted(self.data["deposits"][key])
                 self.data["deposits"] = {**current["deposits"], key: self.entry(key)}
                 text = json.dumps(current, indent=2, sort_keys=True) + "\n"
                 _atomic.write_bytes(self.path, text.encode("utf-8"), replace=True)
@@ -72,6 +78,16 @@ class DepositState:
             raise InputError(
                 f"cannot write the deposit state file {self.path}: {exc.strerror or exc}"
             ) from None
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
 
 
 @contextmanager

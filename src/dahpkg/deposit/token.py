@@ -3,7 +3,8 @@
 The token travels only in a request header (`dahpkg.deposit.http.Client`); its value never
 appears in a URL, a message, a log, a state file or the text of the `Token` that holds it, and
 every `Token` is remembered by `dahpkg.deposit.redact`, which removes it from whatever a server
-echoes back.
+echoes back. A token file is read only up to ``max_token_bytes`` (``/dev/zero`` is refused, not
+read until memory runs out).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from dahpkg.deposit.redact import remember
 from dahpkg.errors import InputError
+from dahpkg.limits import limit
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def read_token(
     if token_file is not None:
         path = Path(token_file)
         try:
-            lines = path.read_text(encoding="utf-8").strip().splitlines()
+            lines = _read_bounded(path).strip().splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
             raise InputError(f"cannot read the token file {path}: {reason}") from None
@@ -62,3 +64,15 @@ def read_token(
             "characters a token does not use)"
         )
     return Token(value, source)
+
+
+def _read_bounded(path: Path) -> str:
+    """The text of the token file, read only up to the limit (and one byte more, to tell)."""
+    bound = limit("max_token_bytes")
+    with path.open("rb") as handle:
+        data = handle.read(bound.value() + 1)
+    if len(data) > bound.value():
+        raise bound.exceeded(
+            f"the token file {path}", "a token is one line of tens of characters: is it the file?"
+        )
+    return data.decode("utf-8")

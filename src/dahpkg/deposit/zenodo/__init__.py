@@ -73,7 +73,13 @@ class ZenodoRepository:
         self.api.close()
 
     def find(self, marker: str) -> list[Draft]:
-        return [_draft(d) for d in self.api.depositions()]
+        # Only those that name the marker are kept: the rest of the account's depositions (or
+        # a hostile server's pages of them) never pile up in memory.
+        return [
+            _draft(d)
+            for d in self.api.depositions()
+            if marker in str((d.get("metadata") or {}).get("notes", ""))
+        ]
 
     def get(self, identifier: DraftId) -> Draft | None:
         found = self.api.deposition(identifier)

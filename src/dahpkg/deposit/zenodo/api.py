@@ -5,7 +5,7 @@ documents before anything is read from it (see ../shared/reference/zenodo-api.md
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.deposit.http import Client, Retry, segment, status_text
@@ -48,10 +48,10 @@ class ZenodoAPI:
     def follow(self, url: str, step: str) -> dict[str, Any]:
         return self.checked(self.client.request(step, "GET", url), step)
 
-    def depositions(self) -> list[dict[str, Any]]:
-        """The account's depositions, drafts and published, newest first."""
+    def depositions(self) -> Iterator[dict[str, Any]]:
+        """The account's depositions, drafts and published, newest first, a page at a time:
+        up to 100 pages of answers are not all held at once."""
         step = "looking for an earlier deposition of this version"
-        found: list[dict[str, Any]] = []
         for page in range(1, 101):
             batch = self.client.request(
                 step, "GET",
@@ -60,10 +60,9 @@ class ZenodoAPI:
             if not isinstance(batch, list):
                 raise DepositError(f"{self.base} did not answer with a list of depositions: "
                                    "is it a Zenodo deposit API? Check --base-url")  # fmt: skip
-            found += [self.checked(item, step) for item in batch]
+            yield from (self.checked(item, step) for item in batch)
             if len(batch) < 100:
                 break
-        return found
 
     def create(self, metadata: dict[str, Any]) -> dict[str, Any]:
         url, step = f"{self.base}/deposit/depositions", "creating the draft"
