@@ -105,12 +105,12 @@ def test_the_dry_run_shows_the_same_quoted_segments() -> None:
     [
         ("https://user:pAsSwOrD@zenodo.example/api",
          "the deposit API address must be https://HOST/PATH (or http:// to this machine for a "
-         "local test server), without a user name or password (it has an '@'): give the token "
+         "local test server), without a user name or password (it has an '@'): pass the token "
          "with --token-file or the repository's token variable instead"),
         ("https://zenodo.example/api?access_token=pAsSwOrD",
          "the deposit API address must be https://HOST/PATH (or http:// to this machine for a "
          "local test server), without a query ('?...'), which would be sent with every request "
-         "and kept in the state file: give 'https://zenodo.example/api', and give the token "
+         "and kept in the state file: give 'https://zenodo.example/api' and pass the token "
          "with --token-file or the repository's token variable instead"),
         ("https://zenodo.example/api#pAsSwOrD",
          "without a fragment ('#...')"),

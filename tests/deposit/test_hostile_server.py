@@ -211,8 +211,8 @@ def test_a_server_sending_a_byte_at_a_time_meets_the_deadline(
     took = time.monotonic() - started
     assert code == 3
     assert ("looking for an earlier deposition of this version: the request went past dahpkg's "
-            "limit of 2 seconds on the time one request to a server takes, and was not read "
-            "further.") in err  # fmt: skip
+            "limit of 2 seconds on the time one request to a server takes, and was "
+            "stopped.") in err  # fmt: skip
     assert "DAHPKG_MAX_REQUEST_SECONDS=N" in err
     assert len(server.requests) == 1
     assert took < 2 + 15  # the deadline, plus building the bundle before the first request

@@ -115,7 +115,7 @@ def check_base_url(url: str) -> str:
         "the deposit API address must be https://HOST/PATH (or http:// to this machine for a "
         "local test server)"
     )
-    token = "give the token with --token-file or the repository's token variable instead"
+    token = "pass the token with --token-file or the repository's token variable instead"
     # Refused before it is parsed: a password holding '/', '?' or '#' would be split into the
     # path or the query, and shown there. Nothing of the address is repeated.
     if "@" in url:
@@ -124,7 +124,7 @@ def check_base_url(url: str) -> str:
     if shown != url:
         part = "a query ('?...')" if "?" in url else "a fragment ('#...')"
         raise InputError(f"{must}, without {part}, which would be sent with every request and "
-                         f"kept in the state file: give {shown!r}, and {token}")  # fmt: skip
+                         f"kept in the state file: give {shown!r} and {token}")  # fmt: skip
     parts = urlsplit(url)
     local = parts.hostname in ("127.0.0.1", "localhost", "::1")
     try:
@@ -169,9 +169,10 @@ def beyond(name: str, step: str, subject: str, found: str, server: str, title: s
     """The message for a server's answer that went past the limit ``name``: what, and what to
     do (it was not read further, nor asked for again)."""
     bound = limit(name)
+    done = "was stopped" if name == "max_request_seconds" else "was not read further"
     return (
         f"{step}: {subject} went past dahpkg's limit of {bound.value():,} {bound.unit} on "
-        f"{bound.what}{f' ({found})' if found else ''}, and was not read further. Is {server} "
+        f"{bound.what}{f' ({found})' if found else ''}, and {done}. Is {server} "
         f"a {title} deposit API? Check --base-url. What was done is kept: run the same command "
         f"again to resume; if the server is trusted, raise the limit with {bound.variable}=N."
     )
