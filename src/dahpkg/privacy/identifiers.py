@@ -156,8 +156,9 @@ def _cell_identifiers(where: str, labels: list[str], columns: list[pd.Series],
     for chosen in (np.flatnonzero(~pseudonym), np.flatnonzero(pseudonym)):
         if not len(chosen):
             continue
-        arrays = [pa.array(columns[i], type=pa.large_string()) for i in chosen]
-        texts = pc.fill_null(pa.chunked_array(arrays, type=pa.large_string()), "")
+        arrays = [_arrow_text(columns[i]) for i in chosen]
+        chunks = [chunk for array in arrays for chunk in array.chunks]
+        texts = pc.fill_null(pa.chunked_array(chunks, type=pa.large_string()), "")
         values = pc.unique(texts)
         kinds = _value_kinds(values, scan, pseudonym=bool(pseudonym[chosen[0]]))
         found = pd.notna(kinds)
@@ -185,6 +186,19 @@ def _cell_identifiers(where: str, labels: list[str], columns: list[pd.Series],
                     tuple(_mask(cells[int(j)].as_py()) for j in picked[:3]),
                 ))  # fmt: skip
     return result
+
+
+def _arrow_text(cells: pd.Series) -> pa.ChunkedArray:
+    """A column's cells as pyarrow text, without a copy when pandas already holds them so."""
+    import pyarrow as pa
+
+    array = cells.array
+    if hasattr(array, "__arrow_array__"):
+        found = array.__arrow_array__()
+        chunked = found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found])
+    else:
+        chunked = pa.chunked_array([pa.array(cells.to_numpy(dtype=object), pa.string())])
+    return chunked if chunked.type == pa.large_string() else chunked.cast(pa.large_string())
 
 
 def _value_kinds(texts: pa.Array, scan: Scan, *, pseudonym: bool) -> np.ndarray:
