@@ -156,6 +156,7 @@ VALUES = [
     ("Smith, John", privacy.NAME),
     ("JOHN SMITH", privacy.NAME),
     ("seen by John Smith on the ward", privacy.NAME),
+    ("as for patient João Silva", privacy.NAME),
     ("91 123 45 67", privacy.PHONE),
     ("1000-001 Lisboa", privacy.GEOGRAPHY),
     ("28001 Madrid", privacy.GEOGRAPHY),

@@ -116,6 +116,9 @@ PATTERNS: tuple[Pattern, ...] = (
                   rf"\.?\s+{_WORD}"),
     Pattern(NAME, rf"\b(by|per|por|pela|pelo)\s+{_WORD}\s+(({_PARTICLES})\s+)*{_WORD}",
             weak=True),
+    # "as for patient João Silva": prose that names the patient it is about.
+    Pattern(NAME, rf"\b([Pp]atient|[Pp]aciente|[Dd]oente|[Uu]tente)\s+{_WORD}\s+"
+                  rf"(({_PARTICLES})\s+)*{_WORD}", weak=True),
     Pattern(NAME, rf"^\s*{_WORD},\s*{_WORD}(\s+{_WORD})?\s*$", weak=True, in_prose=False),
     # A whole cell of two to four capitalised (or capital) words.
     Pattern(NAME, rf"^\s*({_WORD}|{_CAPS})(\s+(({_PARTICLES})\s+)*({_WORD}|{_CAPS})){{1,3}}\s*$",
