@@ -42,7 +42,8 @@ def privacy(path: Path | None, fmt: str, generalise: str | None, min_k: int,
     """Check the disclosure risk before anything leaves the machine.
 
     Direct identifiers (names, e-mail addresses, phone numbers, full dates, record numbers,
-    addresses) in column names and cells of every table; k-anonymity, unique patients and
+    addresses) in column names and cells of every table, and in the titles, descriptions and
+    notes of the descriptor and its Table Schemas; k-anonymity, unique patients and
     l-diversity per patient over the quasi-identifiers the schema declares; the HIPAA Safe
     Harbor conditions; what drives the risk and what would lower it.
 

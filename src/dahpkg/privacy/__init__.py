@@ -5,8 +5,9 @@ Three questions are asked before anything leaves the machine:
 
 1. Did a direct identifier slip in? Column names and every cell of every table of the package
    are searched for personal names, e-mail addresses, phone numbers, full dates, record and
-   identification numbers, addresses and small geography, web addresses and photographs. A
-   direct identifier always blocks an export.
+   identification numbers, addresses and small geography, web addresses and photographs; so
+   are the titles, descriptions and notes of its descriptor and Table Schemas, which are
+   published with the data. A direct identifier always blocks an export.
 2. How identifiable are the patients through the quasi-identifiers the schema declares (its
    fields' ``privacy`` property)? Counted per patient, not per episode, since a relapse
    repeats the patient: the size of the smallest group of patients who share every
@@ -15,7 +16,8 @@ Three questions are asked before anything leaves the machine:
    an export unless the authors acknowledge it (consent, data already published).
 3. Which of the HIPAA Safe Harbor conditions (45 CFR 164.514(b)(2)) hold?
 
-The modules: `patterns` (what an identifier looks like), `identifiers` (the search),
+The modules: `patterns` (what an identifier looks like), `identifiers` (the search of the
+tables), `metadata` (the search of the descriptor's and the schemas' own words),
 `anonymity` (k, l and what lowers them), `generalise` (age bands), `safe_harbor`, `report` and
 `check` (the assessment and the gate).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from dahpkg.errors import DataError, InputError
@@ -10,9 +11,13 @@ from dahpkg.package import Package, PackageLike, open_package
 from dahpkg.privacy import anonymity
 from dahpkg.privacy.anonymity import DEFAULT_MIN_K, Option, patient_table
 from dahpkg.privacy.generalise import Generalisation, generalise_frame
-from dahpkg.privacy.identifiers import MAX_LOCATIONS, Identifier, Scan, a_kind, identifying_text
+from dahpkg.privacy.identifiers import MAX_LOCATIONS, Scan, a_kind, identifying_text
+from dahpkg.privacy.metadata import metadata_identifiers
 from dahpkg.privacy.report import PrivacyReport
 from dahpkg.privacy.safe_harbor import safe_harbor
+
+# Table Schemas with their files (None: written in the descriptor).
+Schemas = list[tuple[Path | None, dict[str, Any]]]
 
 
 def check(
@@ -41,8 +46,10 @@ def check(
     package = open_package(path)
     schema = package.schema
     reviewed = tuple(dict.fromkeys(" ".join(t.split()) for t in not_identifiers if t.strip()))
-    scan = Scan.of(schema, _schemas(package), reviewed)
-    found: list[Identifier] = []
+    schemas = _schemas(package)
+    scan = Scan.of(schema, [s for _, s in schemas], reviewed)
+    # The package's titles and descriptions first: they are its front page.
+    found = metadata_identifiers(_metadata(package, schemas), scan.reviewed)
     files, cells = [], 0
     # Every cell as text first: its errors never quote a cell, which may be an identifier.
     # The typed table below is converted from the same parse of the episode file.
@@ -96,10 +103,14 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
     threshold that the authors have not acknowledged."""
     if report.identifiers:
         lines = [i.describe() for i in report.identifiers[:MAX_LOCATIONS]]
+        in_metadata = [i.in_metadata for i in report.identifiers]
+        places = {"the data": not all(in_metadata),
+                  "the package's titles, descriptions and notes": any(in_metadata)}  # fmt: skip
+        where = " and from ".join(place for place, found in places.items() if found)
         raise DataError(
             f"{report.headline()}.\n  "
             + "\n  ".join(lines)
-            + "\nRemove them from the data (a study number replaces a name or record number; "
+            + f"\nRemove them from {where} (a study number replaces a name or record number; "
             "ages or years replace dates), then run `dahpkg privacy` again. A text that is not "
             "identifying (an eponymous disease read as a name) can be cleared with "
             '--not-identifier "TEXT", which the bundle records.'
@@ -123,10 +134,11 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
         )
 
 
-def _schemas(package: Package) -> list[dict[str, Any]]:
+def _schemas(package: Package) -> Schemas:
     """Every Table Schema of the package (the episodes', Table I's, the inferences'), whose
-    words, code labels included, are the dictionary's. One that cannot be read as a local file
-    of the package is left out: it adds no words, and nothing else reads it here."""
+    words, code labels included, are the dictionary's, with its file (None when it is written
+    in the descriptor). One that cannot be read as a local file of the package is left out:
+    it adds no words, and nothing else reads it here."""
     schemas = []
     for name in package.resource_names():
         try:
@@ -134,5 +146,14 @@ def _schemas(package: Package) -> list[dict[str, Any]]:
         except InputError:
             continue  # not a file of the package (a URL, say): nothing is read
         if path is None or path.is_file():
-            schemas.append(package.resource_schema(name))
-    return [s for s in schemas if s is not None]
+            schemas.append((path, package.resource_schema(name)))
+    return [(p, s) for p, s in schemas if s is not None]
+
+
+def _metadata(package: Package, schemas: Schemas) -> list[tuple[str, Any]]:
+    """The descriptor and every Table Schema file, each once, as (file, JSON); a schema
+    written in the descriptor is part of it. A loose file has none of its own."""
+    if package.descriptor_path is None:
+        return []
+    files = {str(p): s for p, s in schemas if p is not None}
+    return [(str(package.descriptor_path), package.descriptor), *files.items()]

@@ -39,20 +39,30 @@ MAX_LOCATIONS = 20
 
 @dataclass(frozen=True)
 class Identifier:
-    """Direct identifiers of one kind found in one column of one file."""
+    """Direct identifiers of one kind found in one column of one file, or in one text of the
+    package's descriptor or Table Schemas (then ``json_path`` says which)."""
 
     file: str
     column: str
     kind: str
-    count: int  # cells; 0 when the column name itself is the finding
+    count: int  # cells; 0 when the column name or a metadata text is the finding
     rows: tuple[int, ...] = ()  # the first MAX_LOCATIONS rows
     examples: tuple[str, ...] = ()  # masked: first character and length only
+    json_path: str | None = None  # resources[0].schema.fields[3].description
 
     @property
     def in_name(self) -> bool:
-        return self.count == 0
+        return self.count == 0 and self.json_path is None
+
+    @property
+    def in_metadata(self) -> bool:
+        return self.json_path is not None
 
     def describe(self) -> str:
+        if self.json_path is not None:
+            return (
+                f"{self.file}, {self.json_path}: the text looks like it holds {a_kind(self.kind)}"
+            )
         if self.in_name:
             return f"{self.file}: the column '{self.column}' holds {a_kind(self.kind)} by its name"
         rows = ", ".join(str(r) for r in self.rows)
@@ -209,7 +219,7 @@ def _value_kinds(texts: pa.Array, scan: Scan, *, pseudonym: bool) -> np.ndarray:
     import numpy as np
 
     kinds = np.full(len(texts), None, dtype=object)
-    for kind, hit in _matches(texts, scan, _cell_patterns(pseudonym), first_only=True):
+    for kind, hit in matches(texts, scan, _cell_patterns(pseudonym), first_only=True):
         kinds[hit] = kind
     return kinds
 
@@ -220,8 +230,8 @@ def _cell_patterns(pseudonym: bool) -> tuple[Pattern, ...]:
     return tuple(replace(p, regex=number) if p.regex == LONG_NUMBER else p for p in PATTERNS)
 
 
-def _matches(texts: pa.Array, scan: Scan, patterns: Iterable[Pattern], *,
-             first_only: bool) -> Iterator[tuple[str, np.ndarray]]:  # fmt: skip
+def matches(texts: pa.Array, scan: Scan, patterns: Iterable[Pattern], *,
+            first_only: bool) -> Iterator[tuple[str, np.ndarray]]:  # fmt: skip
     """Each pattern's kind and the texts it finds, in the order of ``patterns``: with
     ``first_only`` a text is found by its first pattern alone. Blank texts and those the
     authors reviewed are never found; a weak pattern's match made of clinical wording is not
@@ -289,6 +299,11 @@ def vocabulary(schema: TableSchema, others: Iterable[Any] = ()) -> frozenset[str
     texts = [t for f in schema.fields for t in (f.name, f.title, f.description,
                                                *f.categories.values(), *f.categories)]  # fmt: skip
     texts += _strings(list(others))
+    return words(texts)
+
+
+def words(texts: Iterable[str]) -> frozenset[str]:
+    """The words of ``texts``, lower case."""
     word = re.compile(f"[{_LOWER}{_APOSTROPHES}-]+")
     return frozenset(w for t in texts for w in word.findall(t.lower()))
 

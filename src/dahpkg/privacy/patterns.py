@@ -83,6 +83,11 @@ class Pattern:
     # Committee, May 2025" must pass).
     in_prose: bool = True
 
+    @property
+    def whole(self) -> bool:
+        """True when it matches a whole text only (a title that is nothing but a name)."""
+        return self.regex.startswith("^") or self.regex == LONG_NUMBER
+
 
 # Tried in this order; a text is reported under the first that matches. They stay within what
 # both Python's re and RE2 (pyarrow's regex engine) accept. LONG_NUMBER and LONG_PSEUDONYM
@@ -127,6 +132,14 @@ PATTERNS: tuple[Pattern, ...] = (
 # Groups do not capture: pandas warns about capturing groups in a search.
 PATTERNS = tuple(replace(p, regex=re.sub(r"(?<!\\)\((?!\?)", "(?:", p.regex)) for p in PATTERNS)
 WHOLE_NUMBER = {LONG_NUMBER: r"^\s*\d{6,}\s*$", LONG_PSEUDONYM: r"^\s*\d{7,}\s*$"}
+# The package's own titles, descriptions and notes are prose: searched as the --risk-accepted
+# reason is, and with the patterns a whole text must match (a field title that is only a name).
+# A month and year there dates the study ("May 2005 to June 2023"), not a patient.
+METADATA_PATTERNS = tuple(
+    replace(p, regex=WHOLE_NUMBER[LONG_NUMBER]) if p.regex == LONG_NUMBER else p
+    for p in PATTERNS
+    if p.in_prose or p.whole
+)
 # Words that make a weak match clinical wording rather than an identifier.
 CLINICAL_WORDS = frozenset({
     "syndrome", "disease", "disorder", "embolism", "thrombosis", "infection", "pneumonia",

@@ -63,9 +63,9 @@ class PrivacyReport:
             "cells_searched": self.cells,
             "episodes": self.episodes,
             "direct_identifiers": [
-                {"file": i.file, "column": i.column, "kind": i.kind, "cells": i.count,
-                 "in_column_name": i.in_name, "rows": list(i.rows),
-                 "examples_masked": list(i.examples)}
+                {"file": i.file, "column": None if i.in_metadata else i.column, "kind": i.kind,
+                 "cells": i.count, "in_column_name": i.in_name, "json_path": i.json_path,
+                 "rows": list(i.rows), "examples_masked": list(i.examples)}
                 for i in self.identifiers
             ],
             "quasi_identifiers": list(self.risk.attributes),
