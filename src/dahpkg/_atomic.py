@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Mapping
@@ -86,7 +87,13 @@ def write_all(files: Mapping[Path, bytes], *, replace: bool = True) -> None:
 def _staged(path: Path, data: bytes) -> str:
     """``data`` in a temporary file beside ``path``, flushed to disk, with the permissions a new
     file would get."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        # A part of the folder path is a file: not "the target exists", which --force answers.
+        raise NotADirectoryError(
+            errno.ENOTDIR, "a part of it is a file", str(path.parent)
+        ) from None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -106,7 +106,7 @@ LIMITS: dict[str, Limit] = {
         ),
         Limit(
             "max_answer_bytes",
-            16 << 20,
+            4 << 20,
             "bytes",
             "the size of a server's answer",
             "a draft and its file list, many times over",
@@ -149,21 +149,24 @@ def load_json(text: str | bytes, where: str) -> Any:
     except RecursionError:
         # Deeper than Python's recursion limit: far past any bound, and never a crash.
         raise depth.exceeded(where) from None
-    # Iterative, so that checking the depth cannot itself recurse too deep.
-    bound = depth.value()
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if level > bound:
-            raise depth.exceeded(where)
-        stack.extend((child, level + 1) for child in children)
+    _check_depth(value, depth.value(), depth, where)
     return value
+
+
+def _check_depth(value: Any, left: int, depth: Limit, where: str) -> None:
+    """Refuse containers nested more than ``left`` deep. Recursive, but never deeper than the
+    bound itself, and holding nothing but the path to the current value."""
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return
+    if left <= 0:
+        raise depth.exceeded(where)
+    for child in children:
+        if isinstance(child, dict | list):
+            _check_depth(child, left - 1, depth, where)
 
 
 def render_markdown() -> str:

@@ -125,7 +125,7 @@ def test_a_10_gb_content_length_is_refused_before_reading(hostile: Any, tmp_path
     assert code == 3
     assert err.startswith(
         "Error: looking for an earlier deposition of this version: Zenodo's answer went past "
-        "dahpkg's limit of 16,777,216 bytes on the size of a server's answer (it announced "
+        "dahpkg's limit of 4,194,304 bytes on the size of a server's answer (it announced "
         "10,000,000,000 bytes), and was not read further. "
     )
     assert "raise the limit with DAHPKG_MAX_ANSWER_BYTES=N" in err
@@ -158,7 +158,7 @@ def test_a_gzip_bomb_is_inflated_only_up_to_the_limit(hostile: Any, tmp_path: Pa
 
     server = hostile(answer)
     code, _, err = deposit_cli(server.url, tmp_path)
-    assert code == 3 and "went past dahpkg's limit of 16,777,216 bytes" in err
+    assert code == 3 and "went past dahpkg's limit of 4,194,304 bytes" in err
     assert server.requests[0][2]["Accept-Encoding"] == "identity"  # it was asked for none
 
 
