@@ -31,9 +31,9 @@ def check(
 
     ``generalise`` (``"ages=10y"``) assesses the release with ages in bands as well; ``min_k``
     is the smallest group of patients sharing every quasi-identifier that is accepted
-    without an acknowledgement. ``not_identifiers`` are cell texts or column names the
-    authors reviewed as not identifying (an eponymous disease taken for a name): they are
-    not reported, and the report lists them.
+    without an acknowledgement. ``not_identifiers`` are cell texts, column names or whole
+    titles and descriptions of the package that the authors reviewed as not identifying (an
+    eponymous disease taken for a name): they are not reported, and the report lists them.
 
     >>> report = check()
     >>> report.identifiers, report.risk.k, report.risk.unique
