@@ -1,5 +1,5 @@
-"""Direct identifiers in column names and cells: searched on each column's distinct values,
-reported by where (file, column, row) and masked, never quoted."""
+"""Direct identifiers in column names and cells: searched on the distinct values of a whole
+file at once, reported by where (file, column, row) and masked, never quoted."""
 
 from __future__ import annotations
 
