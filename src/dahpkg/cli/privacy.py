@@ -12,7 +12,7 @@ from dahpkg.cli.options import (
     EXIT_OK,
     format_option,
     not_identifier_option,
-    output_option,
+    report_output_options,
     user_errors,
     write_output,
 )
@@ -35,10 +35,17 @@ from dahpkg.cli.options import (
     "accepted without --risk-accepted.",
 )
 @not_identifier_option
-@output_option("report")
+@report_output_options("report")
 @user_errors
-def privacy(path: Path | None, fmt: str, generalise: str | None, min_k: int,
-            not_identifiers: tuple[str, ...], output: Path | None) -> None:  # fmt: skip
+def privacy(
+    path: Path | None,
+    fmt: str,
+    generalise: str | None,
+    min_k: int,
+    not_identifiers: tuple[str, ...],
+    output: Path | None,
+    force: bool,
+) -> None:
     """Check the disclosure risk before anything leaves the machine.
 
     Direct identifiers (names, e-mail addresses, phone numbers, full dates, record numbers,
@@ -58,7 +65,7 @@ def privacy(path: Path | None, fmt: str, generalise: str | None, min_k: int,
     from dahpkg.privacy import check, render_json, render_text
 
     report = check(path, generalise=generalise, min_k=min_k, not_identifiers=not_identifiers)
-    write_output((render_json if fmt == "json" else render_text)(report), output)
+    write_output((render_json if fmt == "json" else render_text)(report), output, force=force)
     if output is not None:
         click.echo(f"{report.headline()}; report written to {output}")
     sys.exit(EXIT_INVALID if report.blocks else EXIT_OK)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -241,12 +242,13 @@ class TableSchema:
                     f"{where}: unknown {what} ({'; '.join(unknown)}); use one of "
                     f"{', '.join(allowed)}"
                 )
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+        duplicated = sorted(n for n, count in Counter(names).items() if count > 1)
         if duplicated:
             raise InputError(f"{where} declares a field twice: {', '.join(duplicated)}")
         pk = descriptor.get("primaryKey", [])
         primary_key = (pk,) if isinstance(pk, str) else tuple(pk)
-        unknown = [k for k in primary_key if k not in names]
+        declared = set(names)
+        unknown = [k for k in primary_key if k not in declared]
         if unknown:
             raise InputError(
                 f"{where}: the primary key names undeclared field(s) {', '.join(unknown)}"
