@@ -125,8 +125,8 @@ def test_an_unsafe_name_or_version_is_refused_before_use(
     work = tmp_path / "work"
     work.mkdir()
     before = {p for p in tmp_path.rglob("*")}
-    result = CliRunner().invoke(main, ["export", "supplement", str(package), *ACCEPT],
-                                catch_exceptions=False)  # fmt: skip
+    command = ["export", "supplement", str(package), *ACCEPT]
+    result = CliRunner().invoke(main, command, catch_exceptions=False)
     assert result.exit_code == 2, result.output
     assert f"the {key} of the package in" in result.stderr
     assert "lower case" in result.stderr or "a version is" in result.stderr
@@ -162,3 +162,11 @@ def test_json_nested_too_deep_is_refused(package: Path, where: str, depth: int) 
     assert code == 2, out + err
     assert "the nesting of JSON objects and lists exceeds dahpkg's limit of 64 levels" in err
     assert "DAHPKG_MAX_JSON_DEPTH" in err and "Traceback" not in err
+
+
+def test_a_schema_declaring_more_columns_than_the_limit_is_refused(package: Path, monkeypatch):
+    monkeypatch.setenv("DAHPKG_MAX_COLUMNS", "30")  # the shipped schema declares 31
+    code, out, err = run("validate", str(package))
+    assert code == 2, out + err
+    assert "the number of columns of a table exceeds dahpkg's limit of 30 columns" in err
+    assert "(31 fields declared)" in err

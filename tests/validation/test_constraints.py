@@ -15,8 +15,10 @@ from dahpkg.cli import main
 
 from support.helpers import read_rows, write_rows
 
-CODES = ["ABC-01", "abc-02", "ABC-033", "ABC-01", "AB-1", "", "XYZ-07", "XYZ-08", "XYZ-09",
-         "XYZ-10", "XYZ-11", "XYZ-12"]  # fmt: skip
+# One code per episode row: a pattern break, a long one, a repeat, a short one, a missing one.
+CODES = ["ABC-01", "abc-02", "ABC-033", "ABC-01", "AB-1", ""] + [
+    f"XYZ-{n:02}" for n in range(7, 13)
+]
 
 
 def with_code_column(package: Path, constraints: dict, codes: list[str] = CODES) -> Path:
@@ -46,10 +48,13 @@ def test_each_constraint_is_checked_where_it_is_broken(package: Path) -> None:
     assert failed == {"schema-pattern": 3, "schema-length": 2, "schema-unique": 1}
     found = {(f.rule, f.row, f.value) for f in report.findings}
     assert found == {
-        ("schema-pattern", 3, "abc-02"), ("schema-pattern", 4, "ABC-033"),
-        ("schema-pattern", 6, "AB-1"), ("schema-length", 4, "ABC-033"),
-        ("schema-length", 6, "AB-1"), ("schema-unique", 5, "ABC-01"),
-    }  # fmt: skip
+        ("schema-pattern", 3, "abc-02"),
+        ("schema-pattern", 4, "ABC-033"),
+        ("schema-pattern", 6, "AB-1"),
+        ("schema-length", 4, "ABC-033"),
+        ("schema-length", 6, "AB-1"),
+        ("schema-unique", 5, "ABC-01"),
+    }
     messages = {f.rule: f.message for f in report.findings if (f.rule, f.row) in WHERE}
     assert messages["schema-pattern"].startswith("Centre code: 'abc-02' does not have the form")
     assert messages["schema-length"] == (

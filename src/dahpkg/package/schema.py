@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
+from dahpkg.limits import limit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -211,6 +212,11 @@ class TableSchema:
         The descriptor must follow the Table Schema v2 profile; numeric bounds must be numbers,
         the primary key must name declared fields, and field types must be ones dahpkg checks.
         """
+        listed = descriptor.get("fields")
+        columns = limit("max_columns")
+        if isinstance(listed, list) and len(listed) > columns.value():
+            # Checked before the profile, whose cost grows with every field.
+            raise columns.exceeded(where, f"{len(listed):,} fields declared")
         check_profile(descriptor, "tableschema.json", where)
         try:
             missing = _missing_values(descriptor.get("missingValues", [""]))
