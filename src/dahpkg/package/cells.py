@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from dahpkg.package.grid import Grid
+
 BEYOND_HEADER = "(cells beyond the header)"
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")  # the tables of a package that are searched
 
@@ -88,17 +90,15 @@ def csv_cells(where: str, labels: list[str], columns: dict[str, pa.ChunkedArray]
     return Cells(where, tuple(text), text, rows[order])
 
 
-def grid_cells(where: str, grid: list[list[str]], rows: np.ndarray) -> Cells:
-    """The cells of a sheet given as rows of text (its first row the header)."""
+def grid_cells(where: str, grid: Grid, rows: np.ndarray) -> Cells:
+    """The cells of a sheet (its first row the header): a column for each, laid out one at a
+    time."""
     import pandas as pd
 
-    header, body = (grid[0] if grid else []), grid[1:]
-    labels = _text.numbered_labels(header)
-    width = len(labels)
+    labels = _text.numbered_labels(grid.header())
+    text = pd.StringDtype(na_value=float("nan"))  # pandas' "str", as a CSV file's cells
     columns = {
-        label: pd.Series([r[i] if i < len(r) else "" for r in body], dtype="str")
+        label: pd.Series(grid.column(i).fill_null("").to_pandas(types_mapper=lambda _: text))
         for i, label in enumerate(labels)
     }
-    if any(len(r) > width for r in body):
-        columns[BEYOND_HEADER] = pd.Series([" ".join(r[width:]) for r in body], dtype="str")
     return Cells(where, tuple(columns), columns, rows)

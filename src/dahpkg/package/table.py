@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from dahpkg.package.cells import Cells
+    from dahpkg.package.grid import Grid
     from dahpkg.package.schema import Field, TableSchema
 
 # Integers as frictionless reads them (surrounding blanks and a sign allowed), up to 18 digits
@@ -195,22 +196,20 @@ def _as_string(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(column, pa.string())
 
 
-def read_grid(grid: list[list[str]], where: str, schema: TableSchema, sheet: str) -> Table:
-    """The typed table of a workbook sheet, given as rows of text."""
+def read_grid(grid: Grid, where: str, schema: TableSchema, sheet: str) -> Table:
+    """The typed table of a workbook sheet. Only the declared columns are laid out: a sheet
+    may be wide, and the others are only named."""
     import numpy as np
     import pyarrow as pa
 
-    if not grid:
+    if not len(grid):
         raise InputError(f"{where} is empty: expected a header row and episodes")
-    width = max(len(r) for r in grid)
-    labels = _text.unique_labels([*grid[0], *[""] * (width - len(grid[0]))], where)
-    body = [r + [""] * (width - len(r)) for r in grid[1:]]
-    columns = {
-        n: pa.chunked_array([pa.array([row[i] or None for row in body], pa.string())])
-        for i, n in enumerate(labels)
-    }
-    rows = np.arange(2, len(body) + 2)
-    return _finish(labels, columns, rows, schema, set(labels), where=where, ragged=(), sheet=sheet)
+    labels = _text.unique_labels(grid.header(), where)
+    declared = {f.name for f in schema.fields}
+    columns = {n: pa.chunked_array([grid.column(i)]) for i, n in enumerate(labels) if n in declared}
+    rows = np.arange(2, len(grid) + 1)
+    return _finish(labels, columns, rows, schema, set(labels), where=where, ragged=(),
+                   sheet=sheet, blank=~grid.filled())  # fmt: skip
 
 
 def _convert_text(text: pa.ChunkedArray, item: Field) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -252,17 +251,16 @@ def _finish(
     where: str,
     ragged: tuple[RaggedRow, ...],
     sheet: str | None,
+    blank: np.ndarray | None = None,
 ) -> Table:
-    """Convert text columns, drop blank rows, put rows in file order, hand over to pandas."""
+    """Convert text columns, drop blank rows (``blank``, else those null in every column of
+    ``columns``), put rows in file order, hand over to pandas."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    null_everywhere: Any = columns[labels[0]].is_null()
-    for n in labels[1:]:
-        null_everywhere = pc.and_(null_everywhere, columns[n].is_null())
-    blank: Any = np.asarray(null_everywhere.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    if blank is None:
+        blank = _blank_rows(columns, labels)
     if bool(np.all(rows[1:] > rows[:-1])) and not blank.any():
         take = None  # already in file order, nothing to drop: no copy
     else:
@@ -300,6 +298,17 @@ def _finish(
         labels=tuple(labels), frame=frame, missing=missing_frame, type_errors=error_frame,
         text=text, rows=rows, blank_rows=blank_rows, ragged=ragged, sheet=sheet,
     )  # fmt: skip
+
+
+def _blank_rows(columns: dict[str, pa.ChunkedArray], labels: list[str]) -> np.ndarray:
+    """Rows null in every column."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    null_everywhere: Any = columns[labels[0]].is_null()
+    for n in labels[1:]:
+        null_everywhere = pc.and_(null_everywhere, columns[n].is_null())
+    return np.asarray(null_everywhere.to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
 def _numpy(arrays: dict[str, Any]) -> dict[str, Any]:

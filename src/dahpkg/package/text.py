@@ -1,5 +1,5 @@
 """What both readers of a table file share: delimiter, header and column labels, the CSV parse,
-and a workbook's sheets as rows of text.
+and the way to a workbook's sheets (`dahpkg.package.workbook`).
 
 The typed reader (`dahpkg.package.table`) and the every-cell-as-text reader
 (`dahpkg.package.cells`) start from the same parse of a file opened once, so that a command
@@ -18,6 +18,8 @@ from dahpkg.errors import InputError
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
+
+    from dahpkg.package.grid import Grid
 
 DELIMITERS = (",", ";", "\t")
 # Columns whose typed read may fail before every column is read as text, once.
@@ -231,39 +233,11 @@ def data_sheet(names: list[str]) -> str:
     return names[0]
 
 
-def excel_cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def workbook_sheets(
     source: IO[bytes], where: str, *, only_data_sheet: bool = False
-) -> list[tuple[str, list[list[str]]]]:
-    """Every sheet of a workbook (or only the data sheet) as rows of text, without the empty
-    rows at its end."""
-    import openpyxl
+) -> list[tuple[str, Grid]]:
+    """Every sheet of a workbook (or only the data sheet), its cells as text: see
+    `dahpkg.package.workbook`."""
+    from dahpkg.package.workbook import workbook_sheets as read
 
-    try:
-        # data_only=False: a formula is read as its text ("=28+0") and reported, instead of a
-        # cached result that may be stale or absent.
-        book = openpyxl.load_workbook(source, read_only=True, data_only=False)
-    # openpyxl signals a damaged workbook with many exception types (zip, XML, key errors).
-    except Exception as exc:
-        raise InputError(f"{where} is not a readable Excel workbook ({exc})") from None
-    try:
-        names = [str(n) for n in book.sheetnames]
-        sheets = []
-        for name in [data_sheet(names)] if only_data_sheet else names:
-            grid = [[excel_cell_text(v) for v in row]
-                    for row in book[name].iter_rows(values_only=True)]  # fmt: skip
-            while grid and not any(grid[-1]):  # formatted but empty rows at the end of a sheet
-                grid.pop()
-            sheets.append((name, grid))
-    finally:
-        book.close()
-    return sheets
+    return read(source, where, only_data_sheet=only_data_sheet)
