@@ -56,8 +56,10 @@ def read_cells(data: bytes, where: str, suffix: str) -> list[Cells]:
                 grid_cells(f"{where}, sheet '{name}'", grid, np.arange(2, len(grid) + 1))
                 for name, grid in _text.workbook_sheets(io.BytesIO(data), where)
             ]
-        delimiter = "\t" if suffix.lower() == ".tsv" else _text.detect_delimiter(data)
-        labels = _text.numbered_labels(_text.header_cells(data, delimiter, where))
+        given = "\t" if suffix.lower() == ".tsv" else None
+        head = _text.header_line(io.BytesIO(data), where, given)
+        delimiter = given or _text.detect_delimiter(head)
+        labels = _text.numbered_labels(_text.header_cells(head, delimiter, where))
         types = dict.fromkeys(labels, pa.string())
         table, invalid, _ = _text.parse_rows(io.BytesIO(data), where, labels, delimiter, types,
                                              [""], set())  # fmt: skip

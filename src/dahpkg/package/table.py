@@ -85,8 +85,8 @@ def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: Table
 
     from dahpkg.package.cells import csv_cells
 
-    head = source.read(1 << 20)
     try:
+        head = _text.header_line(source, where, delimiter)
         delimiter = delimiter or _text.detect_delimiter(head)
         labels = _text.unique_labels(_text.header_cells(head, delimiter, where), where)
     except UnicodeDecodeError as exc:

@@ -1,5 +1,5 @@
-"""What both readers of a table file share: delimiter, header and column labels, the CSV parse,
-and the way to a workbook's sheets (`dahpkg.package.workbook`).
+"""What both readers of a table file share: delimiter, header and column labels, the CSV parse
+within dahpkg's limits, and the way to a workbook's sheets (`dahpkg.package.workbook`).
 
 The typed reader (`dahpkg.package.table`) and the every-cell-as-text reader
 (`dahpkg.package.cells`) start from the same parse of a file opened once, so that a command
@@ -14,6 +14,7 @@ import re
 from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
+from dahpkg.limits import limit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,13 +29,31 @@ MAX_TYPED_RETRIES = 3
 Invalid = tuple[int | None, str]
 
 
-def first_line(data: bytes, limit: int) -> bytes:
-    """The first line of ``data`` (at most ``limit`` bytes), its line ending included."""
-    end = data.find(b"\n", 0, limit)
-    return data[: end + 1 if end >= 0 else limit]
+def header_line(source: IO[bytes], where: str, delimiter: str | None = None) -> bytes:
+    """The bytes of the header row of the CSV file ``source``, up to its line end.
+
+    Read in chunks that double, each time checked as far as it goes: a header wider than
+    ``max_columns`` or with a cell longer than ``max_cell_chars`` is refused before the rest of
+    it is read, however long its line (a hundred thousand columns, or no line end at all).
+    """
+    source.seek(0)
+    line = b""
+    size = 1 << 16
+    while True:
+        chunk = source.read(size)
+        line += chunk
+        # Old spreadsheets end lines with a bare carriage return.
+        ends = [i for i in (line.find(b"\n"), line.find(b"\r")) if i >= 0]
+        if ends:
+            return line[: min(ends) + 1]
+        if not chunk:
+            return line
+        _checked(line.decode("utf-8-sig", errors="replace"), delimiter or detect_delimiter(line),
+                 where, whole=False)  # fmt: skip
+        size *= 2
 
 
-def detect_delimiter(data: bytes) -> str:
+def detect_delimiter(header: bytes) -> str:
     """The delimiter of a loose CSV file, judged from its header row.
 
     Spreadsheets set to many European locales save "CSV" with semicolons.
@@ -42,22 +61,39 @@ def detect_delimiter(data: bytes) -> str:
     >>> detect_delimiter(b"a;b;c\\n1;2;3\\n")
     ';'
     """
-    header = first_line(data, 65536)
+    end = header.find(b"\n", 0, 65536)
+    header = header[: end if end >= 0 else 65536]
     counts = {d: header.count(d.encode()) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def header_cells(data: bytes, delimiter: str, where: str) -> list[str]:
-    """The cells of the header row."""
-    # Old spreadsheets end lines with a bare carriage return: a line split misses those.
-    lines = first_line(data, 1 << 20).decode("utf-8-sig").splitlines()
-    if not lines or not lines[0].strip():
+def header_cells(line: bytes, delimiter: str, where: str) -> list[str]:
+    """The cells of the header row (``line``, from `header_line`), within the limits."""
+    text = line.decode("utf-8-sig").rstrip("\r\n")
+    if not text.strip():
         raise InputError(f"{where} is empty: expected a header row and episodes")
+    return _checked(text, delimiter, where, whole=True)
+
+
+def _checked(text: str, delimiter: str, where: str, *, whole: bool) -> list[str]:
+    """The cells of a header row (``whole``, or the part of it read so far), refused when
+    there are more than ``max_columns`` of them or one is longer than ``max_cell_chars``."""
+    csv.field_size_limit(1 << 30)  # the limit is checked below, with a clearer message
     try:
-        return next(csv.reader([lines[0]], delimiter=delimiter))
+        cells = next(csv.reader([text], delimiter=delimiter), [])
     except csv.Error as exc:
         raise InputError(f"{where}: the header row cannot be read ({exc})") from None
+    columns = limit("max_columns")
+    if len(cells) > columns.value():
+        found = f"{'' if whole else 'at least '}{len(cells):,} columns"
+        raise columns.exceeded(f"{where}, header row", found)
+    longest = max(range(len(cells)), key=lambda i: len(cells[i]), default=0)
+    chars = limit("max_cell_chars")
+    if cells and len(cells[longest]) > chars.value():
+        found = f"{'' if whole else 'at least '}{len(cells[longest]):,} characters"
+        raise chars.exceeded(f"{where}, header row, column {longest + 1}", found)
+    return cells
 
 
 def named(header: list[str]) -> list[str]:
@@ -82,8 +118,10 @@ def unique_labels(header: list[str], where: str) -> list[str]:
 def numbered_labels(header: list[str]) -> list[str]:
     """Column labels, a blank one named by its position and a repeated one numbered."""
     labels: list[str] = []
+    seen: set[str] = set()  # a set, not the list: a wide header costs no quadratic search
     for n, label in enumerate(named(header), start=1):
-        labels.append(label if label not in labels else f"{label} (column {n})")
+        labels.append(label if label not in seen else f"{label} (column {n})")
+        seen.add(labels[-1])
     return labels
 
 
@@ -155,8 +193,10 @@ def parse_csv(
             message = re.sub(r"(columns, got \d+|column)\s*:.*", r"\1", str(exc), flags=re.S)
             if "invalid UTF8" in message:
                 raise InputError(f"{where} is not UTF-8 text") from None
-            if "straddling" in message and block_size < 1 << 30:
-                block_size *= 16  # a cell longer than a block: read in larger blocks
+            # A cell, or the header, longer than a block: read in larger blocks.
+            larger = "straddling" in message or "larger than block size" in message
+            if larger and block_size < 1 << 30:
+                block_size *= 16
                 continue
             bad = re.search(r"In CSV column #(\d+)", message)
             if bad is None or labels[int(bad.group(1))] not in typed:

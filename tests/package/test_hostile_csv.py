@@ -1,0 +1,82 @@
+"""CSV files made to exhaust the machine or trip the parser: a wide file is read or refused by a
+limit, never by a parser accident."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dahpkg.cli import main
+from dahpkg.package.text import numbered_labels
+
+COMMANDS = ["validate", "privacy"]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def wide(path: Path, columns: int, name: str = "column_{}", rows: int = 2) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([name.format(i) for i in range(columns)])
+        writer.writerows([str(r * i) for i in range(columns)] for r in range(rows))
+    return path
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_header_of_100000_columns_is_refused(tmp_path: Path, command: str) -> None:
+    path = wide(tmp_path / "wide.csv", 100_000)
+    code, _, err = run(command, str(path))
+    assert code == 2
+    assert err.startswith(
+        f"Error: {path}, header row: the number of columns of a table exceeds dahpkg's limit of "
+        "16,384 columns (at least "
+    )
+    assert err.endswith("If the file is trusted and the machine has the memory, raise it with "
+                        "DAHPKG_MAX_COLUMNS=N\n")  # fmt: skip
+
+
+def test_header_one_column_past_the_limit(tmp_path: Path) -> None:
+    code, _, err = run("validate", str(wide(tmp_path / "wide.csv", 16_385)))
+    assert code == 2 and "(16,385 columns)" in err
+
+
+def test_16384_columns_are_read(tmp_path: Path) -> None:
+    code, out, err = run("validate", str(wide(tmp_path / "wide.csv", 16_384)), "--format", "json")
+    assert code == 1, err  # read, and every column reported unknown
+    [unknown] = [r for r in json.loads(out)["rules"] if r["rule"] == "schema-no-unknown-fields"]
+    assert unknown["failures"] == 16_384
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_header_longer_than_a_parser_block_is_read(tmp_path: Path, command: str) -> None:
+    # 1.4 MB of header: pyarrow refused it as "larger than block size".
+    path = wide(tmp_path / "long-names.csv", 700, "a rather long column name {} " + "x" * 2_000)
+    code, _, err = run(command, str(path))
+    assert code == 1, err
+
+
+def test_header_without_line_end_is_checked_as_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "endless.csv"
+    path.write_text("a," * 3_000_000, encoding="utf-8")  # 6 MB, one line, far too wide
+    code, _, err = run("validate", str(path))
+    assert code == 2 and "exceeds dahpkg's limit of 16,384 columns (at least " in err
+
+
+def test_long_cell_in_the_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("patient_id," + "h" * 40_000 + "\n1,2\n", encoding="utf-8")
+    code, _, err = run("validate", str(path))
+    assert code == 2
+    assert err.startswith(f"Error: {path}, header row, column 2: the length of one cell exceeds")
+
+
+def test_numbering_repeated_labels_is_linear() -> None:
+    labels = numbered_labels(["x"] * 200_000)  # quadratic, this took minutes
+    assert labels[:3] == ["x", "x (column 2)", "x (column 3)"] and len(set(labels)) == 200_000
