@@ -71,6 +71,7 @@ def read_cells(data: bytes, where: str, suffix: str) -> list[Cells]:
         for i, n in enumerate(labels):
             extra = _text.set_aside_cells(ragged, i)
             columns[n] = pa.chunked_array([*columns[n].chunks, extra])
+    _text.check_cells(where, labels, columns, rows, ragged)
     return [csv_cells(where, labels, columns, rows, ragged)]
 
 

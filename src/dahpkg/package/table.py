@@ -122,6 +122,7 @@ def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: Table
                                                      n in as_text)  # fmt: skip
             if unreadable:
                 as_text.add(n)
+    _text.check_cells(where, labels, text if text is not None else columns, rows, ragged)
     cells = csv_cells(where, labels, text, rows, ragged) if text is not None else None
     typed_table = _finish(
         labels, columns, rows, schema, as_text, where=where,

@@ -153,12 +153,17 @@ def parse_csv(
 
     failed: set[str] = set()
     block_size = 1 << 20
+    cells = limit("max_cells")
+    # Each row set aside is kept in Python: no more of them than the table may have rows.
+    most_aside = cells.value() // max(len(labels), 1)
     for _ in range(MAX_TYPED_RETRIES + 6):
         invalid: list[Invalid] = []
         undecodable: list[int | None] = []
 
         def handler(row: Any, invalid: list[Invalid] = invalid,
                     undecodable: list[int | None] = undecodable) -> str:  # fmt: skip
+            if len(invalid) >= most_aside:
+                return "error"
             try:
                 invalid.append((row.number, row.text))
             except UnicodeDecodeError:
@@ -187,8 +192,15 @@ def parse_csv(
             )  # fmt: skip
             if undecodable:
                 raise InputError(f"{where} is not UTF-8 text")
+            rows = table.num_rows + len(invalid)
+            if rows * len(labels) > cells.value():
+                found = f"{rows:,} rows of {len(labels):,} columns"
+                raise cells.exceeded(where, found)
             return table, invalid, failed
         except pa.ArrowInvalid as exc:
+            if len(invalid) >= most_aside:
+                found = f"more than {most_aside:,} rows of {len(labels):,} columns"
+                raise cells.exceeded(where, found) from None
             # pyarrow quotes the offending row; a cell may be an identifier, so it is cut.
             message = re.sub(r"(columns, got \d+|column)\s*:.*", r"\1", str(exc), flags=re.S)
             if "invalid UTF8" in message:
@@ -243,6 +255,47 @@ def set_aside_rows(
     ragged = [(int(n or 0), split_row(t, delimiter)) for n, t in invalid]
     rows = row_numbers(table.num_rows, [n for n, _ in invalid])
     return ragged, np.concatenate([rows, np.array([r for r, _ in ragged], dtype=int)])
+
+
+def check_cells(where: str, labels: list[str], columns: dict[str, Any], rows: np.ndarray,
+                ragged: list[tuple[int, list[str]]]) -> None:  # fmt: skip
+    """Refuse a cell longer than ``max_cell_chars``, naming the first one's row and column.
+
+    ``columns`` hold the cells of ``rows`` (the rows set aside among them); ``ragged`` the rows
+    set aside, whose cells beyond the header are only there. Column by column, vectorised: the
+    lengths in bytes, read from the offsets, clear most columns before characters are counted.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bound = limit("max_cell_chars")
+    most = bound.value()
+    found: list[tuple[int, int, int]] = []  # (row, column, characters)
+    for n, label in enumerate(labels, start=1):
+        column = columns[label]
+        if not pa.types.is_string(column.type) or (
+            (pc.max(pc.binary_length(column)).as_py() or 0) <= most
+        ):
+            continue
+        chars = np.asarray(pc.fill_null(pc.utf8_length(column), 0), dtype=np.int64)
+        over = np.flatnonzero(chars > most)
+        if len(over):
+            first = over[np.argmin(rows[over])]
+            found.append((int(rows[first]), n, int(chars[first])))
+    for row, cells in ragged:
+        if max(map(len, cells), default=0) > most:
+            n = next(i for i, cell in enumerate(cells, start=1) if len(cell) > most)
+            found.append((row, n, len(cells[n - 1])))
+    if found:
+        row, n, chars_found = min(found)
+        name = f" ('{shown(labels[n - 1], 40)}')" if n <= len(labels) else ""
+        raise bound.exceeded(f"{where}, row {row}, column {n}{name}", f"{chars_found:,} characters")
+
+
+def shown(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters for a message."""
+    return text if len(text) <= most else text[:most] + "..."
 
 
 def split_row(text: str, delimiter: str) -> list[str]:
