@@ -332,3 +332,18 @@ def test_file_that_is_not_a_zip(tmp_path: Path, content: bytes, message: str,
     assert code == 2
     assert err.startswith(f"Error: {path} {message}") or err.startswith(f"Error: {path} is not")
     assert message in err
+
+
+def test_empty_columns_up_to_a_far_one_share_their_cells(tmp_path: Path) -> None:
+    from dahpkg.package import open_package
+
+    header = cells(1, ["patient_id"]).replace(b"</row>", b'<c r="XFD1"><v>7</v></c></row>')
+    rows = [
+        header,
+        *(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>'.encode() for r in range(2, 500)),
+    ]
+    [found] = open_package(workbook(tmp_path / "far.xlsx", sheet_xml(rows))).cells()
+    assert len(found.labels) == 16_384 and len(found.rows) == 498
+    empty = found.columns["(unnamed column 2)"]
+    assert all(found.columns[f"(unnamed column {n})"] is empty for n in range(2, 16_384))
+    assert found.columns["7"] is empty and found.columns["patient_id"].iloc[0] == "2"

@@ -95,13 +95,20 @@ def csv_cells(where: str, labels: list[str], columns: dict[str, pa.ChunkedArray]
 
 def grid_cells(where: str, grid: Grid, rows: np.ndarray) -> Cells:
     """The cells of a sheet (its first row the header): a column for each, laid out one at a
-    time."""
+    time; the columns without a cell share one column of empty cells (a sheet may name a far
+    column, and leave thousands empty)."""
     import pandas as pd
 
     labels = _text.numbered_labels(grid.header())
     text = pd.StringDtype(na_value=float("nan"))  # pandas' "str", as a CSV file's cells
-    columns = {
-        label: pd.Series(grid.column(i).fill_null("").to_pandas(types_mapper=lambda _: text))
-        for i, label in enumerate(labels)
-    }
+    empty: pd.Series | None = None
+    columns: dict[str, pd.Series] = {}
+    for i, label in enumerate(labels):
+        if not grid.count(i) and empty is not None:
+            columns[label] = empty
+            continue
+        column = pd.Series(grid.column(i).fill_null("").to_pandas(types_mapper=lambda _: text))
+        columns[label] = column
+        if not grid.count(i):
+            empty = column
     return Cells(where, tuple(columns), columns, rows)

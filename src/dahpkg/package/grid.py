@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 from dahpkg.limits import limit
@@ -63,6 +63,13 @@ class Grid:
             header[column - 1] = text
         return header
 
+    def count(self, i: int) -> int:
+        """How many non-empty cells column ``i`` (from 0) has below the header."""
+        import numpy as np
+
+        low, high = int(self._starts[i]), int(self._starts[i + 1])
+        return int(np.count_nonzero(self.cell_rows[low:high] >= 2))
+
     def column(self, i: int) -> pa.Array:
         """The cells of column ``i`` (from 0) below the header, null where empty."""
         import numpy as np
@@ -91,11 +98,13 @@ class GridBuilder:
         self.where = where
         self.columns_bound, self.cells_bound = limit("max_columns"), limit("max_cells")
         self.max_columns, self.max_cells = self.columns_bound.value(), self.cells_bound.value()
-        self.rows: list[int] = []
-        self.columns: list[int] = []
-        self.texts: list[str | None] = []
-        self.shared: list[int] = []  # index of the cell's shared string, or -1
-        self.done: list[tuple[np.ndarray, np.ndarray, pa.Array, np.ndarray]] = []
+        # Cells as they come, (row, column, text), then in arrays by field (row and column
+        # numbers fit 32 bits within the limits). A cell holding a shared string has no text
+        # yet: the indexes of those cells' strings are kept apart, in order.
+        self.batch: list[tuple[int, int, str | None]] = []
+        self.shared: list[int] = []
+        self.wide = self.max_cells >= 1 << 31
+        self.done: tuple[list[Any], list[Any], list[Any], list[Any]] = ([], [], [], [])
         self.count = 0
         self.letters: dict[str, int] = {}
 
@@ -146,27 +155,46 @@ class GridBuilder:
         self.letters[letters] = number
         return number
 
-    def add(self, row: int, column: int, text: str | None, shared: int) -> None:
-        """One cell: its text, or the index of its shared string."""
-        self.rows.append(row)
-        self.columns.append(column)
-        self.texts.append(text)
-        self.shared.append(shared)
-        if len(self.rows) >= BATCH:
+    def add(self, row: int, column: int, text: str | None) -> None:
+        """One cell and its text (None: its shared string, `add_shared` gives it)."""
+        self.batch.append((row, column, text))
+        if len(self.batch) >= BATCH:
             self._flush()
+
+    def add_shared(self, row: int, column: int, index: int) -> None:
+        """One cell holding the shared string ``index``."""
+        self.shared.append(index)
+        self.add(row, column, None)
 
     def _flush(self) -> None:
         import numpy as np
         import pyarrow as pa
 
-        self.count += len(self.rows)
+        self.count += len(self.batch)
         if self.count > self.max_cells:
             raise self.cells_bound.exceeded(self.where, f"more than {self.max_cells:,} cells")
-        self.done.append((np.array(self.rows, dtype=np.int64),
-                          np.array(self.columns, dtype=np.int64),
-                          pa.array(self.texts, pa.string()),
-                          np.array(self.shared, dtype=np.int64)))  # fmt: skip
-        self.rows, self.columns, self.texts, self.shared = [], [], [], []
+        if not self.batch:
+            return
+        rows, columns, texts = zip(*self.batch, strict=True)
+        whole = np.int64 if self.wide else np.int32
+        fields = (np.array(rows, dtype=whole), np.array(columns, dtype=whole),
+                  pa.array(texts, pa.string()), np.array(self.shared, dtype=np.int32))  # fmt: skip
+        for done, values in zip(self.done, fields, strict=True):
+            done.append(values)
+        self.batch, self.shared = [], []
+
+    def _joined(self, field: int) -> Any:
+        """One field of every cell, its batches joined and let go (one copy at a time)."""
+        import numpy as np
+        import pyarrow as pa
+
+        done = self.done[field]
+        if field == 2:
+            joined = pa.concat_arrays(done) if done else pa.array([], pa.string())
+        else:
+            joined = np.concatenate(done) if done else np.zeros(0, dtype=np.int64)
+        done.clear()
+        return joined
 
     def finish(self, strings: pa.Array) -> Grid:
         """The sheet, its shared strings looked up, empty cells and trailing rows dropped, a
@@ -176,26 +204,38 @@ class GridBuilder:
         import pyarrow.compute as pc
 
         self._flush()
-        rows = np.concatenate([d[0] for d in self.done])
-        columns = np.concatenate([d[1] for d in self.done])
-        text = pa.concat_arrays([d[2] for d in self.done])
-        shared = np.concatenate([d[3] for d in self.done])
-        self.done = []
-        if len(shared) and shared.max() >= 0:
+        text, shared = self._joined(2), self._joined(3)
+        if len(shared):
             if shared.max() >= len(strings):
                 raise damaged(self.where, "a cell names a shared string the workbook lacks")
-            looked_up = strings.take(pa.array(np.maximum(shared, 0)))
-            text = pc.if_else(pa.array(shared >= 0), looked_up, text)
+            text = pc.replace_with_mask(text, text.is_null(), strings.take(pa.array(shared)))
+        del shared
+        rows, columns = self._joined(0), self._joined(1)
         kept = np.asarray(pc.fill_null(pc.greater(pc.binary_length(text), 0), False), dtype=bool)
-        rows, columns, text = rows[kept], columns[kept], text.filter(pa.array(kept))
-        order = np.lexsort((np.arange(len(rows)), rows, columns))
-        rows, columns = rows[order], columns[order]
-        last = np.ones(len(rows), dtype=bool)
-        last[:-1] = (rows[1:] != rows[:-1]) | (columns[1:] != columns[:-1])
+        if not kept.all():
+            rows, columns, text = rows[kept], columns[kept], text.filter(pa.array(kept))
         height = int(rows.max()) if len(rows) else 0
         width = int(columns.max()) if len(columns) else 0
         if height * width > self.max_cells:
             raise self.cells_bound.exceeded(
                 self.where, f"{height:,} rows of {width:,} columns, {height * width:,} cells"
             )
-        return Grid(height, width, rows[last], columns[last], text.take(pa.array(order[last])))
+        # By column, then row. Cells usually come row by row, each once: then a stable sort by
+        # column alone is enough; otherwise a cell given twice keeps its last text. Each array
+        # is let go as soon as it is reordered.
+        once = np.all(
+            (rows[1:] > rows[:-1]) | ((rows[1:] == rows[:-1]) & (columns[1:] > columns[:-1]))
+        )
+        if once:
+            order = np.argsort(columns, kind="stable")
+        else:
+            order = np.lexsort((np.arange(len(rows)), rows, columns))
+            last = np.ones(len(order), dtype=bool)
+            last[:-1] = (rows[order[1:]] != rows[order[:-1]]) | (
+                columns[order[1:]] != columns[order[:-1]]
+            )
+            order = order[last]
+        rows = rows[order]
+        columns = columns[order]
+        text = text.take(pa.array(order))
+        return Grid(height, width, rows, columns, text)

@@ -117,7 +117,8 @@ class SheetReader:
             self.in_cell = True
             self.ref = attrs.get("r")
             self.kind = attrs.get("t", "n")
-            self.style = whole(attrs.get("s"))
+            style = attrs.get("s")
+            self.style = whole(style) if style else 0
             self.value = self.formula = self.inline = None
         elif depth == 5 and self.in_cell:
             if code in (VALUE, FORMULA):
@@ -160,24 +161,26 @@ class SheetReader:
         self.column = column = self.grid.column_number(self.ref, self.column)
         row = self.row
         if self.formula is not None:
-            self.grid.add(row, column, self._formula_text(), -1)
+            self.grid.add(row, column, self._formula_text())
             return
         kind, value = self.kind, self.value
         if kind == "inlineStr":
             if self.inline:
-                self.grid.add(row, column, self.inline, -1)
+                self.grid.add(row, column, self.inline)
         elif not value:
             return
         elif kind == "s":
             try:
-                self.grid.add(row, column, None, int(value))
+                index = int(value)
             except ValueError:
-                raise damaged(self.where, f"cell {shown(self.ref or '')} names no shared "
-                                          "string") from None  # fmt: skip
+                index = -1
+            if not 0 <= index < 1 << 31:
+                raise damaged(self.where, f"cell {shown(self.ref or '')} names no shared string")
+            self.grid.add_shared(row, column, index)
         elif kind == "n":
-            self.grid.add(row, column, self._number_text(value), -1)
+            self.grid.add(row, column, self._number_text(value))
         else:
-            self.grid.add(row, column, _typed_text(kind, value), -1)
+            self.grid.add(row, column, _typed_text(kind, value))
 
     def _formula_text(self) -> str:
         """A formula as written ("=28+0"), to be reported as one. A cell sharing another's
@@ -194,13 +197,16 @@ class SheetReader:
     def _number_text(self, value: str) -> str:
         """A number as openpyxl gives it and `str` writes it (a whole float without ".0"), or
         a date when its style shows one."""
+        style = self.style
+        as_date = 0 <= style < len(self.dates) and self.dates[style]
+        if not as_date and value.isdigit() and value.isascii() and value[0] != "0":
+            return value  # a whole number as int() and str() would write it: the usual cell
         number: float
         try:
             number = float(value) if "." in value or "E" in value or "e" in value else int(value)
         except ValueError:
             return value  # kept as written: the check of its column reports it
-        style = self.style
-        if 0 <= style < len(self.dates) and self.dates[style]:
+        if as_date:
             from openpyxl.utils.datetime import from_excel
 
             try:
