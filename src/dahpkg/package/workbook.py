@@ -27,6 +27,7 @@ from dahpkg.limits import limit
 from dahpkg.package.grid import Grid, damaged
 from dahpkg.package.sheet import (
     CODES,
+    MAIN,
     MAX_DEPTH,
     RUN,
     SEPARATOR,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 RELATIONS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
              "http://purl.oclc.org/ooxml/officeDocument/relationships")  # fmt: skip
 CHUNK = 1 << 16
+STRING_ITEM = {f"{ns}{SEPARATOR}si" for ns in MAIN}
 
 
 class Book:
@@ -213,7 +215,7 @@ class Sheets(Walk):
         self.read()
 
     def opened(self, name: str, attrs: dict[str, str]) -> None:
-        if name == "sheet":
+        if name == "sheet" and self.depth == 3:  # workbook, sheets, sheet
             rid = next((attrs[i] for i in self.ids if i in attrs), "")
             self.sheets.append((attrs.get("name", ""), rid))
             if len(self.sheets) > len(self.book.parts):  # each sheet is a part of its own
@@ -259,7 +261,7 @@ class SharedStrings(Walk):
     def end(self, name: str) -> None:
         self.depth = depth = self.depth - 1
         self.texts.on = False
-        if depth == 1:  # the end of an <si>
+        if depth == 1 and name in STRING_ITEM:  # the end of an <si>
             self.batch.append(self.texts.take().replace("x005F_", ""))  # as openpyxl does
             self.count += 1
             if len(self.batch) >= CHUNK:
