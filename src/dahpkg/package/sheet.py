@@ -18,7 +18,8 @@ from dahpkg.package.grid import Grid, GridBuilder, damaged, shown
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from dahpkg.package.workbook import Book, DateStyles
+# Streams a part of the workbook through expat: (part, start, end, text handlers).
+Parse = Callable[[str, Any, Any, Any], None]
 
 MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
         "http://purl.oclc.org/ooxml/spreadsheetml/main")  # fmt: skip
@@ -71,9 +72,9 @@ def whole(text: str | None) -> int:
 class SheetReader:
     """One worksheet streamed into a `GridBuilder`: its cells' text by row and column."""
 
-    def __init__(self, book: Book, where: str, styles: DateStyles, epoch: Any) -> None:
-        self.book, self.where = book, where
-        self.dates, self.durations = styles.dates, styles.durations
+    def __init__(self, file: str, where: str, dates: tuple[bytes, bytes], epoch: Any) -> None:
+        self.file, self.where = file, where  # the workbook's, and the sheet's, for messages
+        self.dates, self.durations = dates  # by cell style: shown as a date, as a duration
         self.epoch = epoch
         self.grid = GridBuilder(where)
         self.texts = Texts(self._here)
@@ -96,16 +97,16 @@ class SheetReader:
         cell = self.ref or f"in column {self.column + 1}"
         return f"{self.where}, row {self.row}, cell {shown(cell)}"
 
-    def read(self, part: str, strings: pa.Array) -> Grid:
+    def read(self, parse: Parse, part: str, strings: pa.Array) -> Grid:
         self.part = part
-        self.book.parse(part, self.start, self.end, self.texts.add)
+        parse(part, self.start, self.end, self.texts.add)
         return self.grid.finish(strings)
 
     # Called by expat for every element: kept to a few comparisons, as a sheet has millions.
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.depth = depth = self.depth + 1
         if depth > MAX_DEPTH:
-            raise damaged(self.book.where, f"its part {self.part} is nested too deep")
+            raise damaged(self.file, f"its part {self.part} is nested too deep")
         if not self.in_data:
             self.in_data = depth == 2 and CODES.get(name) == SHEET_DATA
             return

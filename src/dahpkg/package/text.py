@@ -16,11 +16,13 @@ from typing import IO, TYPE_CHECKING, Any
 from dahpkg.errors import InputError
 from dahpkg.limits import limit
 
+# A workbook's sheets are read by `dahpkg.package.workbook`; named here too, beside the CSV.
+from dahpkg.package.workbook import data_sheet as data_sheet
+from dahpkg.package.workbook import workbook_sheets as workbook_sheets
+
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
-
-    from dahpkg.package.grid import Grid
 
 DELIMITERS = (",", ";", "\t")
 # Columns whose typed read may fail before every column is read as text, once.
@@ -312,25 +314,3 @@ def row_numbers(count: int, skipped: list[int | None]) -> np.ndarray:
     if skipped:
         numbers = numbers[~np.isin(numbers, np.array([int(s or 0) for s in skipped]))]
     return numbers
-
-
-# --- workbooks ------------------------------------------------------------------------------
-
-
-def data_sheet(names: list[str]) -> str:
-    """The sheet holding the episodes: one named for them, else the first."""
-    for wanted in ("episode", "data"):
-        for name in names:
-            if wanted in name.lower():
-                return name
-    return names[0]
-
-
-def workbook_sheets(
-    source: IO[bytes], where: str, *, only_data_sheet: bool = False
-) -> list[tuple[str, Grid]]:
-    """Every sheet of a workbook (or only the data sheet), its cells as text: see
-    `dahpkg.package.workbook`."""
-    from dahpkg.package.workbook import workbook_sheets as read
-
-    return read(source, where, only_data_sheet=only_data_sheet)

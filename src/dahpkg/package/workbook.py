@@ -112,8 +112,6 @@ class Book:
 def workbook_sheets(source: IO[bytes], where: str, *,
                     only_data_sheet: bool = False) -> list[tuple[str, Grid]]:  # fmt: skip
     """Every worksheet of a workbook (or only the data sheet), its cells as text."""
-    from dahpkg.package.text import data_sheet
-
     book = Book(source, where)
     package = Relations(book, "")
     workbook = package.part_of("officeDocument") or "xl/workbook.xml"
@@ -132,14 +130,22 @@ def workbook_sheets(source: IO[bytes], where: str, *,
     strings = SharedStrings(book, relations.part_of("sharedStrings")).strings
     styles = DateStyles(book, relations.part_of("styles"))
     wanted = data_sheet([n for n, _ in sheets]) if only_data_sheet else None
+    dates = (styles.dates, styles.durations)
     return [
-        (
-            name,
-            SheetReader(book, f"{where}, sheet '{name}'", styles, listed.epoch).read(part, strings),
-        )
+        (name, SheetReader(where, f"{where}, sheet '{name}'", dates, listed.epoch).read(
+            book.parse, part, strings))
         for name, part in sheets
         if wanted in (None, name)
-    ]
+    ]  # fmt: skip
+
+
+def data_sheet(names: list[str]) -> str:
+    """The sheet holding the episodes: one named for them, else the first."""
+    for wanted in ("episode", "data"):
+        for name in names:
+            if wanted in name.lower():
+                return name
+    return names[0]
 
 
 class Walk:
