@@ -102,7 +102,8 @@ def run(episodes: int, fault_rate: float, runs: int, skip_frictionless: bool,
         report = package / "report.json"
         results = [
             best_of(runs, "dahpkg validate", [str(BIN / "dahpkg"), "validate", str(package),
-                                              "--format", "json", "--output", str(report)]),
+                                              "--format", "json", "--output", str(report),
+                                              "--force"]),
             best_of(runs, "bare CSV parse (pandas.read_csv)",
                     [sys.executable, "-c", PARSE,
                      str(csv_path)]),

@@ -152,7 +152,12 @@ def dahpkg_errors(path: Path) -> set[tuple[str, int | None, str | None]]:
 
 
 @pytest.mark.parametrize("case", sorted(CORPUS))
-def test_dahpkg_reports_what_frictionless_reports(tmp_path: Path, case: str) -> None:
+def test_dahpkg_reports_what_frictionless_reports(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if case.startswith("long"):
+        # Cells longer than a parser block: past Excel's limit, which dahpkg refuses by default.
+        monkeypatch.setenv("DAHPKG_MAX_CELL_CHARS", "10000000")
     path = package(tmp_path, CORPUS[case])
     expected = frictionless_errors(path)
     assert dahpkg_errors(path) == expected

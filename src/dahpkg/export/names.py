@@ -14,11 +14,13 @@ import re
 from typing import TYPE_CHECKING
 
 from dahpkg.errors import DataError, InputError
-from dahpkg.export.formats.text import FORMULA_START
 
 if TYPE_CHECKING:
     from dahpkg.package import Package, TableSchema
 
+# Text that a spreadsheet would run as a formula (OWASP: CSV injection); the exports
+# neutralise it (`dahpkg.export.formats.text.neutralise`).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Stata's rule, which also satisfies SPSS (64 bytes) and a spreadsheet's header.
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 # Words SPSS keeps for its syntax: a variable cannot be called one of them.

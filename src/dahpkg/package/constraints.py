@@ -9,14 +9,28 @@ look-arounds, and such a pattern is refused when the schema is read, naming the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from dahpkg.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dahpkg.package.schema import Field
+
+class Field(Protocol):
+    """What these checks read of a `dahpkg.package.schema.Field` (which imports this module)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def pattern(self) -> str | None: ...
+    @property
+    def min_length(self) -> int | None: ...
+    @property
+    def max_length(self) -> int | None: ...
+    @property
+    def unique(self) -> bool: ...
+
 
 # Constraints the Table Schema defines for text: a field of another type may not declare them.
 TEXT_ONLY = ("pattern", "minLength", "maxLength")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.export.names import FORMULA_START
 from dahpkg.package import is_missing
 
 if TYPE_CHECKING:
@@ -12,9 +13,6 @@ if TYPE_CHECKING:
 
     from dahpkg.export.release import Prepared
     from dahpkg.package import TableSchema
-
-# Text that a spreadsheet would run as a formula (OWASP: CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: str) -> str:
