@@ -4,14 +4,17 @@ searching (benchmarks/wide.py measures the time)."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
 import pytest
+from click.testing import CliRunner
 
 from dahpkg import privacy
+from dahpkg.cli import main
 from dahpkg.privacy.patterns import PATTERNS, WHOLE_NUMBER
 
 from support.helpers import EPISODES_CSV, read_rows, write_rows
@@ -53,3 +56,21 @@ def test_the_patterns_run_once_per_file_not_per_column(tmp_path: Path,
         ("note_1500", privacy.EMAIL, 1, (6,))
     ]
     assert report.cells == len(rows) * (len(header) + EXTRA) + len(header) + EXTRA
+
+
+def test_a_patient_with_thousands_of_episodes_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    # Each episode of a patient is a column of the patient table (its age at DAH): thousands of
+    # episodes of one patient would cost minutes and gigabytes, so the column limit bounds them.
+    first = next(csv.DictReader(EPISODES_CSV.open(encoding="utf-8")))
+    path = tmp_path / "one-patient.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(first), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**first, "episode": str(n)} for n in range(1, 202))
+    monkeypatch.setenv("DAHPKG_MAX_COLUMNS", "200")
+    result = CliRunner().invoke(main, ["privacy", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "the patient table of the disclosure-risk check" in result.stderr
+    assert "(patient 1 has 201 episodes, each giving 1 column(s))" in result.stderr
+    monkeypatch.setenv("DAHPKG_MAX_COLUMNS", "16384")
+    assert CliRunner().invoke(main, ["privacy", str(path)]).exit_code == 1  # read, and k = 1

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.limits import limit
 from dahpkg.privacy.generalise import Generalisation, age_fields_in, generalise_frame
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dahpkg.package import TableSchema
+    from dahpkg.package import Field, TableSchema
 
 # dahpkg's default: at least five patients share every combination of quasi-identifiers
 # (a highest re-identification risk of 0.2). fair.md section 4 advises relying on consent or
@@ -88,6 +89,7 @@ def patient_table(
         **{f.name: frame[f.name] for f in (*quasi, *sensitive)},
     }).sort_values(["_patient", "_episode"], kind="stable")  # fmt: skip
     episodes["_n"] = episodes.groupby("_patient").cumcount() + 1
+    _check_width(episodes, [f for f in quasi if f.level != "patient"])
     by_patient = episodes.groupby("_patient", sort=True)
     parts: list[pd.DataFrame | pd.Series] = []
     attributes: dict[str, list[str]] = {}
@@ -115,6 +117,22 @@ def patient_table(
         return pd.DataFrame(index=index), attributes, columns
     patients = pd.concat(parts, axis=1)
     return patients, attributes, columns
+
+
+def _check_width(episodes: pd.DataFrame, per_episode: list[Field]) -> None:
+    """Refuse a patient table wider than a table may be: each attribute of an episode takes one
+    column per episode of the patient who has the most (a file of thousands of episodes of one
+    patient would otherwise cost minutes and gigabytes)."""
+    if not per_episode or episodes.empty:
+        return
+    most = int(episodes["_n"].max())
+    columns = limit("max_columns")
+    if most * len(per_episode) > columns.value():
+        who = episodes["_patient"].to_numpy()[int(episodes["_n"].to_numpy().argmax())]
+        raise columns.exceeded(
+            "the patient table of the disclosure-risk check",
+            f"patient {who} has {most:,} episodes, each giving {len(per_episode)} column(s)",
+        )
 
 
 def risk(patients: pd.DataFrame, attributes: dict[str, list[str]],
