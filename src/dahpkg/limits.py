@@ -70,7 +70,7 @@ LIMITS: dict[str, Limit] = {
             "max_json_bytes",
             16 << 20,
             "bytes",
-            "the size of a JSON file or answer",
+            "the size of a descriptor, schema or other metadata file",
             "the shipped Table Schema is 23 kB",
         ),
         Limit(
@@ -149,6 +149,10 @@ def load_json(text: str | bytes, where: str) -> Any:
     except RecursionError:
         # Deeper than Python's recursion limit: far past any bound, and never a crash.
         raise depth.exceeded(where) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # a number of thousands of digits
+        raise InputError(f"{where}: {exc}") from None
     _check_depth(value, depth.value(), depth, where)
     return value
 

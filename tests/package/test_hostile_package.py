@@ -135,16 +135,12 @@ def test_an_unsafe_name_or_version_is_refused_before_use(
     assert run("validate", str(package))[0] == 2
 
 
-def test_a_dialect_file_inside_is_read_and_one_outside_refused(package: Path) -> None:
-    dialect = package / "dialect.json"
-    dialect.write_text(json.dumps({"delimiter": "\t"}), encoding="utf-8")
-    edit(package, lambda d: resource(d, "table1").update(dialect="dialect.json"))
-    output = package.parent / "out.zip"
-    code, out, err = run("export", "supplement", str(package), "--output", str(output), *ACCEPT)
-    assert code == 0, out + err
+def test_a_dialect_given_as_a_path_is_refused_unread(package: Path) -> None:
+    # The v2 profile wants the dialect inline: no file is opened for it, inside or outside.
     edit(package, lambda d: resource(d, "episodes").update(dialect="../dialect.json"))
     code, out, err = run("validate", str(package))
-    assert code == 2 and "the dialect of the 'episodes' resource" in err, out + err
+    assert code == 2, out + err
+    assert "does not follow the datapackage.json v2 profile at resources/0/dialect" in err
 
 
 @pytest.mark.parametrize("depth", [65, 10_000])
@@ -170,3 +166,103 @@ def test_a_schema_declaring_more_columns_than_the_limit_is_refused(package: Path
     assert code == 2, out + err
     assert "the number of columns of a table exceeds dahpkg's limit of 30 columns" in err
     assert "(31 fields declared)" in err
+
+
+# --- found by an adversarial review ----------------------------------------------------------
+
+
+def export_code(package: Path) -> tuple[int, str]:
+    output = package.parent / "out.zip"
+    code, out, err = run("export", "supplement", str(package), "--output", str(output), *ACCEPT)
+    assert "Traceback" not in out + err and not output.exists()
+    return code, err
+
+
+@pytest.mark.parametrize("key", ["path", "schema"])
+def test_a_named_pipe_in_the_package_is_refused_not_waited_on(package: Path, key: str) -> None:
+    os.mkfifo(package / "data" / "pipe")
+    edit(package, lambda d: resource(d, "inferences").update({key: "data/pipe"}))
+    code, err = export_code(package)
+    assert code == 2 and "is not a regular file (a pipe or a device?)" in err, err
+
+
+def test_a_huge_sparse_descriptor_is_refused_before_it_is_read(package: Path) -> None:
+    os.truncate(package / "datapackage.json", 1 << 30)  # 1 GiB that costs no disk
+    code, _, err = run("validate", str(package))
+    assert code == 2 and "(1,073,741,824 bytes)" in err and "DAHPKG_MAX_JSON_BYTES" in err
+
+
+def test_a_csv_line_of_a_gigabyte_is_refused_at_the_cell_bound(tmp_path: Path) -> None:
+    path = tmp_path / "centre.csv"
+    path.write_text("patient_id,episode\n1,", encoding="utf-8")
+    os.truncate(path, 1 << 30)
+    code, _, err = run("validate", str(path))
+    assert code == 2 and "a row runs past" in err and "DAHPKG_MAX_CELL_CHARS" in err
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(contributors=[None]), "contributors of the package"),
+        (lambda d: d.update(licenses=[None]), "v2 profile at licenses/0"),
+        (lambda d: d.update(keywords=[1]), "v2 profile at keywords/0"),
+        (lambda d: d.update(subjects=[1]), "subjects of the package"),
+        (lambda d: d["resources"].append(None), "v2 profile at resources/3"),
+        (lambda d: resource(d, "inferences").update(path=5), "must be a relative path as text"),
+        (lambda d: d.update(version="1." + "0" * 60), "at most 40 characters"),
+    ],
+)
+def test_a_descriptor_of_the_wrong_shape_is_refused(package: Path, change, message) -> None:
+    edit(package, change)
+    code, err = export_code(package)
+    assert code == 2 and message in err, err
+
+
+def test_a_number_of_thousands_of_digits_is_refused(package: Path) -> None:
+    text = (package / "datapackage.json").read_text(encoding="utf-8").rstrip()
+    (package / "datapackage.json").write_text(text[:-1] + ', "x": 1' + "0" * 5000 + "}")
+    code, err = export_code(package)
+    assert code == 2 and "Exceeds the limit (4300 digits)" in err, err
+
+
+def test_a_bound_no_float_can_hold_is_refused(package: Path) -> None:
+    path = package / "schema" / "episodes.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    next(f for f in schema["fields"] if f["name"] == "age_at_dah")["constraints"]["maximum"] = (
+        10**400
+    )
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    code, err = export_code(package)
+    assert code == 2 and "has a minimum or maximum that is not a number" in err, err
+
+
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [("dataset = 5\n", "[dataset] must be a table"), ('orcid = "x"\n', "[orcid] must be a table")],
+)
+def test_publication_facts_of_the_wrong_shape_are_refused(package: Path, facts, message) -> None:
+    (package / "publication.toml").write_text(facts, encoding="utf-8")
+    code, err = export_code(package)
+    assert code == 2 and message in err, err
+
+
+def test_publication_facts_that_are_a_folder_are_refused(package: Path) -> None:
+    (package / "publication.toml").mkdir()
+    code, err = export_code(package)
+    assert code == 2 and "publication facts is a folder, not a file" in err, err
+
+
+def test_a_repeated_key_in_a_companion_table_is_reported(package: Path) -> None:
+    with (package / "data" / "inferences.csv").open("a", encoding="utf-8") as handle:
+        handle.write("7,2,sex,F,copied twice\n")
+    code, err = export_code(package)
+    assert code == 1 and "is recorded on more than one row" in err, err
+
+
+def test_control_characters_in_a_companion_table_are_refused(package: Path) -> None:
+    path = package / "data" / "inferences.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1][:-1] + '\x1b]0;owned\x07"'  # inside the quoted basis
+    path.write_text("\n".join(lines), encoding="utf-8")
+    code, err = export_code(package)
+    assert code == 1 and "hold control characters" in err, err

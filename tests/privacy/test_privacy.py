@@ -262,16 +262,18 @@ def test_clinical_text_and_declared_columns_are_not_identifiers(package: Path) -
 
 def test_the_words_of_every_schema_of_the_package_are_the_dictionarys(package: Path) -> None:
     # The episodes' schema counts too, vocabulary codes' labels included ("Decreased
-    # hemoglobin concentration" is an HPO label); a schema given as a URL adds no words and
-    # is not an error here (nothing is read).
+    # hemoglobin concentration" is an HPO label).
     path = package / "data" / "inferences.csv"
     header, rows = read_rows(path)
     rows[0]["basis"] = "Decreased Hemoglobin"
     write_rows(path, header, rows)
+    assert privacy.check(package).identifiers == ()
+    # A schema given as a URL is never fetched: the package is refused when opened.
     descriptor = json.loads((package / "datapackage.json").read_text())
     descriptor["resources"][2]["schema"] = "https://example.org/table1.schema.json"
     (package / "datapackage.json").write_text(json.dumps(descriptor))
-    assert privacy.check(package).identifiers == ()
+    with pytest.raises(InputError, match="is a URL; dahpkg never fetches one"):
+        privacy.check(package)
 
 
 def test_a_reviewed_text_is_cleared_and_recorded(package: Path, tmp_path: Path) -> None:

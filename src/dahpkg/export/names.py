@@ -27,6 +27,8 @@ NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 SPSS_RESERVED = frozenset(
     ["ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"]
 )
+# Control characters other than a tab: a terminal escape sequence, a NUL, a bell.
+CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 SHOWN = 10  # findings quoted in a refusal; the count is always given in full
 
 
@@ -74,6 +76,14 @@ def check_companions(package: Package) -> None:
             if item.type != "string" or item.name not in table.frame.columns:
                 continue
             text = table.frame[item.name].astype("string")
+            control = text.str.contains(CONTROL, regex=True, na=False).to_numpy(bool)
+            if control.any():
+                rows = table.rows[control][:SHOWN].tolist()
+                raise DataError(
+                    f"{where}: {int(control.sum())} cell(s) of column {item.name} (row(s) "
+                    f"{', '.join(map(str, rows))}) hold control characters (escape sequences "
+                    "that drive a terminal, or invisible bytes); remove them"
+                )
             # A number, or a lone sign (Table I prints "-" for not recorded), runs nothing.
             inert = text.str.fullmatch(r"[-+]?(\d+(\.\d+)?)?|@", na=False)
             live = (text.str.startswith(FORMULA_START, na=False) & ~inert).to_numpy(bool)

@@ -8,29 +8,50 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dahpkg.errors import InputError
-from dahpkg.limits import load_json
+from dahpkg.limits import limit, load_json
 
 DESCRIPTOR = "datapackage.json"
 # The Data Package rule for a name, starting with a letter or digit so that no name is "..".
-NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*")
+# Both become the bundle's file name NAME-VERSION-supplement.zip: they are kept short enough
+# for every file system's 255 bytes.
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]{0,39}")
 
 
-def read_bytes(path: Path, *, what: str) -> bytes:
-    """The bytes of ``path``; `InputError` naming ``what`` when it cannot be read."""
+def read_bytes(path: Path, *, what: str, most: int | None = None) -> bytes:
+    """The bytes of ``path``; `InputError` naming ``what`` when it cannot be read, is not a
+    regular file (a named pipe would wait for ever), or holds more than ``most`` bytes."""
     try:
-        return Path(path).read_bytes()
+        info = Path(path).stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{what} is not a regular file (a pipe or a device?): {path}")
+        if most is not None and info.st_size > most:
+            raise limit("max_json_bytes").exceeded(f"{what} {path}", f"{info.st_size:,} bytes")
+        with Path(path).open("rb") as handle:
+            # Read no more than the bound even if the file grows meanwhile.
+            data = handle.read() if most is None else handle.read(most + 1)
     except FileNotFoundError:
         raise InputError(f"{what} not found: {path}") from None
     except IsADirectoryError:
         raise InputError(f"{what} is a folder, not a file: {path}") from None
     except OSError as exc:
         raise InputError(f"{what} cannot be read: {path} ({exc.strerror})") from None
+    if most is not None and len(data) > most:
+        raise limit("max_json_bytes").exceeded(f"{what} {path}", f"more than {most:,} bytes")
+    return data
+
+
+def read_json_bytes(path: Path, *, what: str) -> bytes:
+    """The bytes of a JSON file of a package, refused past the JSON size bound before reading."""
+    return read_bytes(path, what=what, most=limit("max_json_bytes").value())
 
 
 def parse_json(data: bytes, path: Path, *, what: str) -> dict[str, Any]:
@@ -61,8 +82,10 @@ def safe_relative(value: Any, where: str) -> str:
     # Data Package paths are POSIX and relative; anything else could read outside the package.
     if isinstance(value, list):
         raise InputError(f"{where} has several parts; dahpkg reads a single file: join them")
-    if not isinstance(value, str) or not value:
+    if value is None or value == "":
         raise InputError(f"{where} is missing")
+    if not isinstance(value, str):
+        raise InputError(f"{where} must be a relative path as text, not {type(value).__name__}")
     pure = PurePosixPath(value)
     if "://" in value or value.lower().startswith(("data:", "file:")):
         problem = "is a URL; dahpkg never fetches one"
@@ -103,19 +126,43 @@ def inside(root: Path, value: Any, where: str) -> Path:
 def check_names(descriptor: Mapping[str, Any], path: Path) -> None:
     """The package's name and version become file names and URL segments: both are checked
     before anything uses them."""
+    from dahpkg.package.schema import check_profile
+
     name = descriptor.get("name")
     if name is not None and not (isinstance(name, str) and NAME.fullmatch(name)):
         raise InputError(
             f"the name of the package in {path} is {shown(name)}: a package name is lower case "
-            "letters, digits, '.', '-' and '_', starting with a letter or digit "
-            "(e.g. im-dah-case-series)"
+            "letters, digits, '.', '-' and '_', starting with a letter or digit, "
+            "at most 100 characters (e.g. im-dah-case-series)"
         )
     version = descriptor.get("version")
     if version is not None and not (isinstance(version, str) and VERSION.fullmatch(version)):
         raise InputError(
             f"the version of the package in {path} is {shown(version)}: a version is letters, "
-            "digits, '.', '-', '+' and '_', starting with a letter or digit (e.g. 1.0.0)"
+            "digits, '.', '-', '+' and '_', starting with a letter or digit, at most 40 characters "
+            "(e.g. 1.0.0)"
         )
+    # Each path first, for a message in dahpkg's words; then the whole shape, by the profile.
+    for item in descriptor.get("resources") or []:
+        if isinstance(item, Mapping):
+            for key in ("path", "schema"):
+                if key in item and (key == "path" or isinstance(item[key], str)):
+                    safe_relative(item[key], f"the {key} of the '{item.get('name')}' resource")
+    # An inline Table Schema is checked against the tableschema profile when it is read; the
+    # package profile carries an older copy of it (fieldsMatch as a list), so it is left out.
+    shape = dict(descriptor)
+    if isinstance(shape.get("resources"), list):
+        shape["resources"] = [
+            {**r, "schema": "inline.json"}
+            if isinstance(r, Mapping) and isinstance(r.get("schema"), Mapping)
+            else r
+            for r in shape["resources"]
+        ]
+    check_profile(shape, "datapackage.json", f"the data package descriptor {path}")
+    for key in ("contributors", "subjects", "sources"):
+        items = descriptor.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+            raise InputError(f"the {key} of the package in {path} must be a list of objects")
 
 
 def shown(value: Any) -> str:

@@ -14,7 +14,15 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from dahpkg.errors import DataError, InputError
-from dahpkg.package.descriptor import DESCRIPTOR, check_names, inside, parse_json, read_bytes
+from dahpkg.limits import limit
+from dahpkg.package.descriptor import (
+    DESCRIPTOR,
+    check_names,
+    inside,
+    parse_json,
+    read_bytes,
+    read_json_bytes,
+)
 from dahpkg.package.schema import TableSchema
 
 if TYPE_CHECKING:
@@ -65,10 +73,10 @@ class Package:
 
     # --- files ------------------------------------------------------------------------------
 
-    def read_bytes(self, path: Path, *, what: str = "file") -> bytes:
+    def read_bytes(self, path: Path, *, what: str = "file", most: int | None = None) -> bytes:
         """The bytes of a file of the package, read once: what was checked is what is shipped."""
         if path not in self._files:
-            self._files[path] = read_bytes(path, what=what)
+            self._files[path] = read_bytes(path, what=what, most=most)
         return self._files[path]
 
     def resource(self, name: str) -> Mapping[str, Any] | None:
@@ -96,7 +104,8 @@ class Package:
         path = self.resource_path(name, "schema")
         if path is None:
             return None
-        return parse_json(self.read_bytes(path, what="Table Schema"), path, what="Table Schema")
+        data = self.read_bytes(path, what="Table Schema", most=limit("max_json_bytes").value())
+        return parse_json(data, path, what="Table Schema")
 
     def table_files(self) -> list[Path]:
         """Every table of the package (the episodes first), or the loose file itself."""
@@ -133,7 +142,7 @@ class Package:
         if path is None or described is None:
             raise InputError(f"the '{name}' resource of {self.name} has no table and schema")
         schema = TableSchema.from_descriptor(described, where=f"the schema of '{name}'")
-        delimiter = _delimiter(self, self.resource(name) or {}, name)
+        delimiter = _delimiter(self.resource(name) or {})
         data = self.read_bytes(path, what=f"the '{name}' table")
         table, _ = read_csv(io.BytesIO(data), str(path), delimiter, schema)
         return table, schema
@@ -300,14 +309,14 @@ def open_package(path: PackageLike = None) -> Package:
 
 
 def _from_descriptor(path: Path) -> Package:
-    data = read_bytes(path, what="data package descriptor")
+    data = read_json_bytes(path, what="data package descriptor")
     descriptor = parse_json(data, path, what="data package descriptor")
     if not isinstance(descriptor.get("resources"), list):
         raise InputError(f"{path} has no list of resources")
-    check_names(descriptor, path)
     resource = _resource(descriptor, EPISODES)
     if resource is None:
         raise InputError(f"{path} has no resource named '{EPISODES}'")
+    check_names(descriptor, path)
     table = _resource_file(descriptor, path, EPISODES, "path")
     assert table is not None
     fmt = EPISODE_FORMATS.get(table.suffix.lower())
@@ -322,7 +331,7 @@ def _from_descriptor(path: Path) -> Package:
     elif isinstance(reference, str):
         schema_path = _resource_file(descriptor, path, EPISODES, "schema")
         assert schema_path is not None
-        files[schema_path] = read_bytes(schema_path, what="Table Schema")
+        files[schema_path] = read_json_bytes(schema_path, what="Table Schema")
         schema = TableSchema.from_descriptor(
             parse_json(files[schema_path], schema_path, what="Table Schema"), where=str(schema_path)
         )
@@ -332,20 +341,16 @@ def _from_descriptor(path: Path) -> Package:
         schema = schema.completed_from(shipped_schema())
     kind: Literal["csv", "xlsx"] = "csv" if fmt == "csv" else "xlsx"
     package = Package(table, kind, schema, descriptor_path=path, descriptor=descriptor, files=files)
-    package.delimiter = _delimiter(package, resource, EPISODES)
+    package.delimiter = _delimiter(resource)
     return package
 
 
-def _delimiter(package: Package, resource: Mapping[str, Any], name: str) -> str | None:
-    """The delimiter a resource's dialect declares, inline or in a dialect file of the package;
-    None to detect it from the header row."""
+def _delimiter(resource: Mapping[str, Any]) -> str | None:
+    """The delimiter a resource's dialect declares; None to detect it from the header row.
+
+    A dialect given as a path is refused by the Data Package profile (the v2 profile wants the
+    descriptor inline), so that no file is read for it."""
     dialect = resource.get("dialect")
-    if isinstance(dialect, str):
-        assert package.descriptor_path is not None
-        where = f"the dialect of the '{name}' resource in {package.descriptor_path}"
-        dialect_path = inside(package.descriptor_path.parent, dialect, where)
-        data = package.read_bytes(dialect_path, what="CSV dialect")
-        dialect = parse_json(data, dialect_path, what="CSV dialect")
     delimiter = dialect.get("delimiter") if isinstance(dialect, Mapping) else None
     return delimiter if isinstance(delimiter, str) and len(delimiter) == 1 else None
 

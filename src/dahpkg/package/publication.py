@@ -7,6 +7,7 @@ checked (the ORCID check digit too) when filled in.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dahpkg.errors import InputError
+from dahpkg.limits import limit
 from dahpkg.package.descriptor import inside
 
 if TYPE_CHECKING:
@@ -47,10 +49,13 @@ class Facts:
     def of(cls, package: Package) -> Facts:
         """The facts beside the package's descriptor (none for a loose file)."""
         root = package.root
-        if root is None or not (root / FACTS_FILE).is_file():
+        # Anything by that name counts (a folder, a pipe, a broken link): refused below, not
+        # silently taken for "no facts".
+        if root is None or not os.path.lexists(root / FACTS_FILE):
             return cls()
         path = inside(root, FACTS_FILE, f"the {FACTS_FILE} of {package.name}")
-        return cls.parse(package.read_bytes(path, what="publication facts"), path)
+        most = limit("max_json_bytes").value()
+        return cls.parse(package.read_bytes(path, what="publication facts", most=most), path)
 
     @classmethod
     def parse(cls, text: bytes, path: Path) -> Facts:
@@ -60,13 +65,17 @@ class Facts:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{path} is not valid TOML: {exc}") from None
         dataset, article = data.get("dataset", {}), data.get("article", {})
+        orcids = data.get("orcid", {})
+        for key, value in (("dataset", dataset), ("article", article), ("orcid", orcids)):
+            if not isinstance(value, dict):
+                raise InputError(f"{path}: [{key}] must be a table of keys and values")
         facts = cls(
             dataset_doi=str(dataset.get("doi", "")).strip(),
             licence=str(dataset.get("licence", "")).strip(),
             zenodo_community=str(dataset.get("zenodo_community", "")).strip(),
             article_doi=str(article.get("doi", "")).strip(),
             journal=str(article.get("journal", "")).strip(),
-            orcid={k: str(v).strip() for k, v in data.get("orcid", {}).items() if str(v).strip()},
+            orcid={k: str(v).strip() for k, v in orcids.items() if str(v).strip()},
         )
         facts.check(path)
         return facts

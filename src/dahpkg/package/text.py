@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 DELIMITERS = (",", ";", "\t")
+BIGGEST_BLOCK = (1 << 31) - 1
 # Columns whose typed read may fail before every column is read as text, once.
 MAX_TYPED_RETRIES = 3
 # A row the parser set aside: (line number, or None when threads could not tell it; its text).
@@ -209,8 +210,15 @@ def parse_csv(
                 raise InputError(f"{where} is not UTF-8 text") from None
             # A cell, or the header, longer than a block: read in larger blocks.
             larger = "straddling" in message or "larger than block size" in message
-            if larger and block_size < 1 << 30:
-                block_size *= 16
+            if larger:
+                # No row within the bounds is longer than every cell at its longest (4 bytes
+                # a character in UTF-8, quoted): a block past that holds a cell too long.
+                longest_row = len(labels) * (4 * limit("max_cell_chars").value() + 3)
+                if block_size >= min(longest_row, BIGGEST_BLOCK):  # 32 bits in pyarrow
+                    raise limit("max_cell_chars").exceeded(
+                        where, f"a row runs past {block_size:,} bytes without ending"
+                    ) from None
+                block_size = min(block_size * 16, longest_row, BIGGEST_BLOCK)
                 continue
             bad = re.search(r"In CSV column #(\d+)", message)
             if bad is None or labels[int(bad.group(1))] not in typed:

@@ -8,6 +8,7 @@ is turned into findings.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -145,7 +146,8 @@ class _Run:
         if name in frame.columns:
             value: Any = frame.at[index, name]
             if not is_missing(value):
-                return int(value)
+                # A key column of a companion table may be text (the inferences' "column").
+                return int(value) if isinstance(value, numbers.Integral) else shortened(str(value))
         if name in self.table.text:
             return shortened(str(self.table.text[name].iat[index])) or None
         return None
