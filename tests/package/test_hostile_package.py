@@ -183,7 +183,7 @@ def test_a_named_pipe_in_the_package_is_refused_not_waited_on(package: Path, key
     os.mkfifo(package / "data" / "pipe")
     edit(package, lambda d: resource(d, "inferences").update({key: "data/pipe"}))
     code, err = export_code(package)
-    assert code == 2 and "is not a regular file (a pipe or a device?)" in err, err
+    assert code == 2 and "is not a regular file (a pipe or a device?): " in err, err
 
 
 def test_a_huge_sparse_descriptor_is_refused_before_it_is_read(package: Path) -> None:

@@ -73,7 +73,9 @@ class Package:
 
     # --- files ------------------------------------------------------------------------------
 
-    def read_bytes(self, path: Path, *, what: str = "file", most: int | None = None) -> bytes:
+    def read_bytes(
+        self, path: Path, *, what: str = "package file", most: int | None = None
+    ) -> bytes:
         """The bytes of a file of the package, read once: what was checked is what is shipped."""
         if path not in self._files:
             self._files[path] = read_bytes(path, what=what, most=most)
