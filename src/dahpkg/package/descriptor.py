@@ -147,7 +147,9 @@ def check_names(descriptor: Mapping[str, Any], path: Path) -> None:
         if isinstance(item, Mapping):
             for key in ("path", "schema"):
                 if key in item and (key == "path" or isinstance(item[key], str)):
-                    safe_relative(item[key], f"the {key} of the '{item.get('name')}' resource")
+                    safe_relative(
+                        item[key], f"the {key} of the '{item.get('name')}' resource in {path}"
+                    )
     # An inline Table Schema is checked against the tableschema profile when it is read; the
     # package profile carries an older copy of it (fieldsMatch as a list), so it is left out.
     shape = dict(descriptor)
