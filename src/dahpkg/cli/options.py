@@ -64,16 +64,10 @@ def write_output(content: str | bytes, output: Path | None, *, force: bool = Fal
     if output is None:
         click.echo(content, nl=False)
         return
-    from dahpkg import _atomic
-    from dahpkg.errors import InputError
+    from dahpkg.export.write import write_new
 
     data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        _atomic.write_bytes(output, data, replace=force)
-    except FileExistsError:
-        raise InputError(f"{output} exists; add --force to replace it") from None
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_new(output, data, force=force)
 
 
 def output_option(what: str) -> Callable[[F], F]:

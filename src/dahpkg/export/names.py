@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING
 from dahpkg.errors import DataError, InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from dahpkg.package import Package, TableSchema
+    from dahpkg.package.table import Table
 
 # Text that a spreadsheet would run as a formula (OWASP: CSV injection); the exports
 # neutralise it (`dahpkg.export.formats.text.neutralise`).
@@ -29,6 +32,14 @@ SPSS_RESERVED = frozenset(
 )
 # Control characters other than a tab: a terminal escape sequence, a NUL, a bell.
 CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+CONTROL_PROBLEM = (
+    "hold control characters (escape sequences that drive a terminal, or invisible bytes); "
+    "remove them"
+)
+FORMULA_PROBLEM = (
+    "start with =, +, -, @ or a tab and would run as a formula in a spreadsheet; reword them, "
+    "or start them with an apostrophe"
+)
 SHOWN = 10  # findings quoted in a refusal; the count is always given in full
 
 
@@ -50,22 +61,23 @@ def check_names(schema: TableSchema, where: str) -> None:
 
 
 def check_companions(package: Package) -> None:
-    """Refuse a companion table that breaks its Table Schema or holds a formula-like cell."""
-    from dahpkg.validation.engine import validate_companions
+    """Refuse a companion table that breaks its Table Schema or holds a formula-like cell or a
+    control character; each table is read once for all three."""
+    from dahpkg.validation.engine import check_table
 
-    for report in validate_companions(package, max_examples=SHOWN):
+    for name in package.companion_tables():
+        table, schema = package.resource_table(name)
+        where = f"{package.resource_path(name)} (the '{name}' table)"
+        report = check_table(table, schema, source=where, max_examples=SHOWN, clinical=False)
         if not report.valid:
             errors = [f for f in report.findings if f.severity == "error"][:SHOWN]
             count = sum(r.failed for r in report.results if r.rule.severity == "error")
             lines = [f"  {f.where()}: {f.message}" for f in errors]
             raise DataError(
-                f"{report.source} goes into the release but does not follow its Table Schema "
+                f"{where} goes into the release but does not follow its Table Schema "
                 f"({count} problem(s)):\n" + "\n".join(lines) + "\nCorrect the table (or its "
                 "schema) and export again."
             )
-    for name in package.companion_tables():
-        table, schema = package.resource_table(name)
-        where = f"{package.resource_path(name)} (the '{name}' table)"
         heads = [n for n in table.frame.columns if str(n).startswith(FORMULA_START)]
         if heads:
             raise DataError(
@@ -76,21 +88,19 @@ def check_companions(package: Package) -> None:
             if item.type != "string" or item.name not in table.frame.columns:
                 continue
             text = table.frame[item.name].astype("string")
-            control = text.str.contains(CONTROL, regex=True, na=False).to_numpy(bool)
-            if control.any():
-                rows = table.rows[control][:SHOWN].tolist()
-                raise DataError(
-                    f"{where}: {int(control.sum())} cell(s) of column {item.name} (row(s) "
-                    f"{', '.join(map(str, rows))}) hold control characters (escape sequences "
-                    "that drive a terminal, or invisible bytes); remove them"
-                )
+            control = text.str.contains(CONTROL, regex=True, na=False)
+            _refuse(table, where, item.name, control, CONTROL_PROBLEM)
             # A number, or a lone sign (Table I prints "-" for not recorded), runs nothing.
             inert = text.str.fullmatch(r"[-+]?(\d+(\.\d+)?)?|@", na=False)
-            live = (text.str.startswith(FORMULA_START, na=False) & ~inert).to_numpy(bool)
-            if live.any():
-                rows = table.rows[live][:SHOWN].tolist()
-                raise DataError(
-                    f"{where}: {int(live.sum())} cell(s) of column {item.name} (row(s) "
-                    f"{', '.join(map(str, rows))}) start with =, +, -, @ or a tab and would run "
-                    "as a formula in a spreadsheet; reword them, or start them with an apostrophe"
-                )
+            live = text.str.startswith(FORMULA_START, na=False) & ~inert
+            _refuse(table, where, item.name, live, FORMULA_PROBLEM)
+
+
+def _refuse(table: Table, where: str, column: str, failing: pd.Series, problem: str) -> None:
+    """A `DataError` naming the rows of ``column`` where ``failing`` holds, if any does."""
+    mask = failing.to_numpy(bool)
+    if mask.any():
+        rows = ", ".join(map(str, table.rows[mask][:SHOWN].tolist()))
+        raise DataError(
+            f"{where}: {int(mask.sum())} cell(s) of column {column} (row(s) {rows}) {problem}"
+        )

@@ -22,6 +22,20 @@ DESCRIPTOR = "datapackage.json"
 # for every file system's 255 bytes.
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]{0,39}")
+NAMED = (
+    (
+        "name",
+        NAME,
+        "a package name is lower case letters, digits, '.', '-' and '_', starting "
+        "with a letter or digit, at most 100 characters (e.g. im-dah-case-series)",
+    ),
+    (
+        "version",
+        VERSION,
+        "a version is letters, digits, '.', '-', '+' and '_', starting with a "
+        "letter or digit, at most 40 characters (e.g. 1.0.0)",
+    ),
+)
 
 
 def read_bytes(path: Path, *, what: str, most: int | None = None) -> bytes:
@@ -128,20 +142,10 @@ def check_names(descriptor: Mapping[str, Any], path: Path) -> None:
     before anything uses them."""
     from dahpkg.package.schema import check_profile
 
-    name = descriptor.get("name")
-    if name is not None and not (isinstance(name, str) and NAME.fullmatch(name)):
-        raise InputError(
-            f"the name of the package in {path} is {shown(name)}: a package name is lower case "
-            "letters, digits, '.', '-' and '_', starting with a letter or digit, "
-            "at most 100 characters (e.g. im-dah-case-series)"
-        )
-    version = descriptor.get("version")
-    if version is not None and not (isinstance(version, str) and VERSION.fullmatch(version)):
-        raise InputError(
-            f"the version of the package in {path} is {shown(version)}: a version is letters, "
-            "digits, '.', '-', '+' and '_', starting with a letter or digit, at most 40 characters "
-            "(e.g. 1.0.0)"
-        )
+    for key, rule, what in NAMED:
+        value = descriptor.get(key)
+        if value is not None and not (isinstance(value, str) and rule.fullmatch(value)):
+            raise InputError(f"the {key} of the package in {path} is {shown(value)}: {what}")
     # Each path first, for a message in dahpkg's words; then the whole shape, by the profile.
     for item in descriptor.get("resources") or []:
         if isinstance(item, Mapping):

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from dahpkg.package import (
     Field,
-    Package,
     PackageLike,
     TableSchema,
     constraints,
@@ -62,21 +61,6 @@ def validate(
     return check_table(
         table, package.schema, source=name, max_examples=max_examples, progress=progress
     )
-
-
-def validate_companions(
-    package: Package, *, max_examples: int = DEFAULT_MAX_EXAMPLES
-) -> list[Report]:
-    """Check every other table of the package (the inferences, Table I as printed) against its
-    own Table Schema: what travels with the episodes is checked as they are."""
-    reports = []
-    for name in package.companion_tables():
-        table, schema = package.resource_table(name)
-        source = f"{package.resource_path(name)} (the '{name}' table)"
-        reports.append(
-            check_table(table, schema, source=source, max_examples=max_examples, clinical=False)
-        )
-    return reports
 
 
 def shortened(text: str, keep: int = QUOTED) -> str:
