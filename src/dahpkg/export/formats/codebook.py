@@ -23,7 +23,12 @@ RULE_HEADER = ["rule", "kind", "severity", "description", "basis"]
 
 def _allowed(item: Field) -> str:
     if item.type == "boolean":
-        return f"{item.true_values[0]} = yes, {item.false_values[0]} = no"
+        # The CSV is written in the Table Schema's canonical spelling; a file may use any other
+        # spelling the field declares, and the codebook says which.
+        return (
+            f"true = yes, false = no (also read: {', '.join(item.true_values)} for yes; "
+            f"{', '.join(item.false_values)} for no)"
+        )
     if item.allowed:
         return "; ".join(
             f"{v} = {item.categories[v]}" if item.categories.get(v, v) != v else v
