@@ -6,6 +6,27 @@ import difflib
 
 from dahpkg.package import Field
 
+# How a space a reader cannot see is shown where it matters: at either end of a cell, where
+# "GPA " and "GPA" look the same on screen but are different values.
+SHOWN_SPACES = {" ": "\u2423", "\t": "\u21e5", "\u00a0": "\u237d"}  # ␣ ⇥ ⍽
+
+
+def visible(text: str) -> str:
+    """A cell as messages quote it: spaces, tabs and no-break spaces at either end shown.
+
+    >>> visible(" GPA  ")
+    '␣GPA␣␣'
+    >>> visible("dyspnoea, cough")
+    'dyspnoea, cough'
+    """
+    core = text.strip(" \t\u00a0")
+    if core == text:
+        return text
+    start = text.index(core) if core else len(text)
+    lead, trail = text[:start], text[start + len(core) :]
+    show = "".join(SHOWN_SPACES.get(c, c) for c in lead)
+    return show + core + "".join(SHOWN_SPACES.get(c, c) for c in trail)
+
 
 def type_message(item: Field, written: str) -> str:
     message = f"{item.label}: '{written}' is not {item.expectation()}"
