@@ -20,6 +20,7 @@ from dahpkg.cli import (
     deposit,
     export,
     fair,
+    init,
     privacy,
     reproduce,
     rules,
@@ -43,3 +44,4 @@ for _command in (validate.validate, build.build, table1.table1, reproduce.reprod
                  summary.summary, export.export, fair.fair, deposit.deposit, privacy.privacy,
                  rules.rules):  # fmt: skip
     main.add_command(_command)
+main.add_command(init.init)

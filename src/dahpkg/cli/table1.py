@@ -19,7 +19,8 @@ def table1(path: Path | None, fmt: str, output: Path | None, force: bool) -> Non
 
     Relapse rows leave the patient-level cells blank, as the letter prints them. Every cell that
     differs from Table I as printed is listed on standard error, documented spelling corrections
-    marked as such.
+    marked as such. Any other package (one made by `dahpkg init`, a loose file) gets the same
+    layout under a caption naming it, not the letter's.
 
     \b
     Examples:

@@ -17,6 +17,7 @@ from typing import Any
 from dahpkg import _atomic
 from dahpkg.errors import BuildError, InputError
 from dahpkg.letter import layout
+from dahpkg.letter.scope import require_letter
 from dahpkg.package import DESCRIPTOR, TableSchema, open_package
 
 Value = int | bool | str | None
@@ -51,6 +52,12 @@ def build(root: str | Path = ".", *, check: bool = False) -> list[BuiltFile]:
     if not (root / DESCRIPTOR).is_file():
         raise InputError(f"{root} holds no {DESCRIPTOR}: run dahpkg build in the package folder")
     package = open_package(root)
+    require_letter(
+        package,
+        "build",
+        "it rebuilds the episode table from Table I as printed in the letter",
+        f"its episode table is the data themselves; check it with `dahpkg validate {root}`",
+    )
     paths = {name: package.resource_path(name) for name in ("table1", "episodes", "inferences")}
     for name, path in paths.items():
         if path is None:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from dahpkg.letter.claims import CLAIMS, Claim
 from dahpkg.letter.cohort import Cohort, Undecidable
+from dahpkg.letter.scope import require_letter
 from dahpkg.package import PackageLike, open_package
 
 Status = Literal["match", "mismatch", "not-derivable"]
@@ -99,12 +100,21 @@ class Reproduction:
 def reproduce(path: PackageLike = None) -> Reproduction:
     """Check every claim of the letter against the episode table of ``path``.
 
+    Only the letter's own package can be checked (see `dahpkg.letter.scope`): on any other,
+    `InputError` says so, and points to `dahpkg summary`.
+
     >>> result = reproduce()
     >>> result.reproduced, result.count("mismatch") == len(
     ...     [r for r in result.results if r.documented])
     (True, True)
     """
     package = open_package(path)
+    require_letter(
+        package,
+        "reproduce",
+        "it checks the numbers in the letter's text against its Table I",
+        f"describe these cases with `dahpkg summary {package.name}` instead",
+    )
     cohort = Cohort.from_episodes(package.episodes(), package.schema)
     return Reproduction(package.name, tuple(check(c, cohort) for c in CLAIMS))
 

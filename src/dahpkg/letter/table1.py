@@ -27,6 +27,7 @@ from dahpkg.letter.layout import (
     YES,
     YES_NO,
 )
+from dahpkg.letter.scope import is_letter_package
 from dahpkg.package import Package, PackageLike, is_missing, open_package
 
 # Abbreviations used in the rendered table, written for this project.
@@ -56,6 +57,11 @@ ABBREVIATIONS = (
 CAPTION = (
     "Table I. Patients with immune-mediated DAH: demographics, clinical features and the "
     "management of each episode (regenerated from data/episodes.csv)"
+)
+# Another package's table, in the same layout: its cases are not the letter's Table I.
+NEUTRAL_CAPTION = (
+    "Patients with immune-mediated DAH: demographics, clinical features and the management of "
+    "each episode, in the layout of Table I of the letter (from {source})"
 )
 Cell = tuple[int, int, str]  # (patient_id, episode, column) of the episode table
 
@@ -177,7 +183,7 @@ def compare(rendered: list[list[str]], printed_tsv: str) -> list[Difference]:
     return differences
 
 
-def render_tsv(rows: list[list[str]]) -> str:
+def render_tsv(rows: list[list[str]], caption: str = CAPTION) -> str:
     """Table I as tab-separated text, in the layout of data/raw/table1.tsv."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
@@ -186,27 +192,37 @@ def render_tsv(rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def render_markdown(rows: list[list[str]]) -> str:
+def caption_of(package: Package) -> str:
+    """Table I's caption for the letter's package; a neutral one naming the package (its
+    title, else its file) for any other (see `dahpkg.letter.scope`)."""
+    if is_letter_package(package):
+        return CAPTION
+    title = package.descriptor.get("title")
+    source = str(title) if isinstance(title, str) and title.strip() else package.table_path.name
+    return NEUTRAL_CAPTION.format(source=source)
+
+
+def render_markdown(rows: list[list[str]], caption: str = CAPTION) -> str:
     from dahpkg.validation.catalogue import markdown_row as line
 
-    lines = [f"**{CAPTION}**", "", line(PRINTED_COLUMNS), line("---" for _ in PRINTED_COLUMNS)]
+    lines = [f"**{caption}**", "", line(PRINTED_COLUMNS), line("---" for _ in PRINTED_COLUMNS)]
     lines += [line(r) for r in rows]
     return "\n".join([*lines, "", footnote()]) + "\n"
 
 
-def render_html(rows: list[list[str]]) -> str:
+def render_html(rows: list[list[str]], caption: str = CAPTION) -> str:
     e = html.escape
     head = "".join(f"<th>{e(c)}</th>" for c in PRINTED_COLUMNS)
     body = "\n".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{e(CAPTION)}</title><style>"
+        f"<title>{e(caption)}</title><style>"
         "body{font-family:system-ui,sans-serif;margin:2em}"
         "table{border-collapse:collapse;font-size:.85em}"
         "th,td{border:1px solid #bbb;padding:.25em .45em;text-align:center}"
         "caption{font-weight:bold;text-align:left;margin-bottom:.5em}"
         "p.note{font-size:.8em;max-width:60em}</style></head><body>\n"
-        f"<table><caption>{e(CAPTION)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+        f"<table><caption>{e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
         f"<tbody>\n{body}\n</tbody></table>\n"
         f'<p class="note">{e(footnote())}</p>\n</body></html>\n'
     )
@@ -223,14 +239,14 @@ def _latex(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-def render_latex(rows: list[list[str]]) -> str:
+def render_latex(rows: list[list[str]], caption: str = CAPTION) -> str:
     """A ``table`` environment; needs ``\\usepackage{amssymb,booktabs,graphicx}``."""
     spec = "l" * len(PRINTED_COLUMNS)
     lines = [
         "% Needs \\usepackage{amssymb,booktabs,graphicx} in the preamble.",
         "\\begin{table}[htbp]",
         # LaTeX numbers the table itself; the caption drops the printed "Table I." prefix.
-        f"\\caption{{{_latex(CAPTION.removeprefix('Table I. '))}}}",
+        f"\\caption{{{_latex(caption.removeprefix('Table I. '))}}}",
         "\\resizebox{\\textwidth}{!}{%",
         f"\\begin{{tabular}}{{{spec}}}",
         "\\toprule",
@@ -245,7 +261,7 @@ def render_latex(rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_docx(rows: list[list[str]]) -> bytes:
+def render_docx(rows: list[list[str]], caption: str = CAPTION) -> bytes:
     """Table I as a Word document (landscape), the format the journal takes."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -255,7 +271,7 @@ def render_docx(rows: list[list[str]]) -> bytes:
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
-    document.add_paragraph().add_run(CAPTION).bold = True
+    document.add_paragraph().add_run(caption).bold = True
     table = document.add_table(rows=1, cols=len(PRINTED_COLUMNS))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, PRINTED_COLUMNS, strict=True):
@@ -292,7 +308,9 @@ def render(path: PackageLike = None, fmt: str = "md") -> Rendered:
 
     Cells the build filled (the package's ``inferences`` resource) are left blank as Table I
     prints them; where Table I as printed (the ``table1`` resource) is at hand, every cell that
-    differs is listed, spelling corrections marked as such.
+    differs is listed, spelling corrections marked as such. Another package's table (see
+    `dahpkg.letter.scope`) has the same layout and a caption naming that package, not the
+    letter's.
 
     >>> rendered = render(fmt="tsv")
     >>> [d.describe() for d in rendered.differences]  # doctest: +ELLIPSIS
@@ -302,7 +320,8 @@ def render(path: PackageLike = None, fmt: str = "md") -> Rendered:
         raise ValueError(f"unknown Table I format {fmt!r}; choose one of {', '.join(FORMATS)}")
     package = open_package(path)
     rows = printed_rows(package.episodes(), _inferred_cells(package))
-    content = render_docx(rows) if fmt == "docx" else RENDERERS[fmt](rows)
+    title = caption_of(package)
+    content = render_docx(rows, title) if fmt == "docx" else RENDERERS[fmt](rows, title)
     printed = _companion_text(package, "table1")
     differences = tuple(compare(rows, printed)) if printed is not None else ()
     return Rendered(content, differences)

@@ -1,0 +1,284 @@
+"""`dahpkg init`: a data package of a centre's own cases, made from its CSV or XLSX file.
+
+The package gets its own descriptor (title, creators, centre, the licence proposed as the
+shipped package proposes it, the date it was made), the shipped data dictionary copied byte for
+byte, the episodes as the tidy CSV every export writes, and a publication.toml for the facts
+only its authors can give. It carries nothing of the letter's: no Table I, no inferred cells,
+no citation of the letter, unless ``cites`` names an article by its DOI (and then only the DOI).
+
+Nothing is lost or silently changed on the way: a file with cells the package could not hold
+as they stand (the structural findings of `dahpkg validate`: unknown or missing columns, cells
+of the wrong type, values outside their categories...) is refused whole. Clinical findings do
+not stop it: the centre may correct or confirm them in the package. Every file is written, or
+none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dahpkg.errors import DataError, InputError
+from dahpkg.package import DESCRIPTOR, Package, PackageLike, open_package
+from dahpkg.package.descriptor import NAME, check_names
+from dahpkg.package.publication import DOI, FACTS_FILE, Facts
+
+if TYPE_CHECKING:
+    from dahpkg.validation import Report
+
+VERSION = "0.1.0"  # a new package's first version
+DATA_FILE = "data/episodes.csv"
+# The companion tables of the shipped package that a centre's package starts with, empty,
+# when the shipped package declares them (their Table Schemas are dahpkg's own).
+STARTER_TABLES = ("confirmations",)
+DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "doi:")
+
+
+@dataclass(frozen=True)
+class Author:
+    """A creator of the package, as ``--author "Family, Given"`` gives it."""
+
+    family: str
+    given: str
+
+    @classmethod
+    def parse(cls, text: str) -> Author:
+        """``"Silva, Ana"`` -> Author("Silva", "Ana"); the comma is required.
+
+        >>> Author.parse(" Morais Castro ,  A ")
+        Author(family='Morais Castro', given='A')
+        """
+        family, comma, given = text.partition(",")
+        family, given = " ".join(family.split()), " ".join(given.split())
+        if not comma or not family or not given or "," in given:
+            raise InputError(
+                f'the author {text!r} is not written as "Family, Given": give each author '
+                'as --author "Silva, Ana" (family name, a comma, given names or initials)'
+            )
+        return cls(family, given)
+
+
+@dataclass(frozen=True)
+class Initialised:
+    """A package made by `init_package`: where, its name, its cases, the files written, and
+    the clinical findings left for the centre to correct or confirm."""
+
+    root: Path
+    name: str
+    episodes: int
+    patients: int
+    files: tuple[str, ...]
+    clinical_findings: int
+
+
+def init_package(
+    directory: str | Path,
+    source: PackageLike,
+    *,
+    title: str,
+    authors: list[str] | tuple[str, ...],
+    centre: str | None = None,
+    cites: str | None = None,
+    name: str | None = None,
+) -> Initialised:
+    """Make a data package of a centre's own cases in ``directory`` (absent or empty) from the
+    episode table ``source`` (a CSV or XLSX file, as `dahpkg.open` reads it).
+
+    ``authors`` are ``"Family, Given"``; ``centre`` is their organisation; ``cites`` the DOI
+    of the article the data support, if any; ``name`` the package's name (by default derived
+    from ``title``). `DataError` when the file has structural findings (nothing is written);
+    `InputError` for a wrong argument or a folder that is not empty.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise InputError('the package needs a title: add --title "DAH episodes at ..."')
+    people = [Author.parse(a) for a in authors]
+    if not people:
+        raise InputError('the package needs its authors: add --author "Family, Given"')
+    centre = " ".join((centre or "").split()) or None
+    doi = _doi(cites) if cites else None
+    root = _empty_folder(Path(directory))
+    shipped = open_package()
+    package = open_package(source)
+    report = _convertible(package, source)
+    files = {DATA_FILE: _episodes_csv(package)}
+    files.update(_dictionary(shipped))
+    descriptor = _descriptor(shipped, title, name or _name_from(title), people, centre, doi)
+    descriptor["resources"] = _resources(shipped, files)
+    check_names(descriptor, root / DESCRIPTOR)
+    files[DESCRIPTOR] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
+    files[FACTS_FILE] = _facts_file(people, doi).encode()
+    Facts.parse(files[FACTS_FILE], root / FACTS_FILE)  # what init writes, dahpkg reads back
+
+    from dahpkg.export.write import write_new_files
+
+    write_new_files({root / n: data for n, data in files.items()}, force=False)
+    clinical = sum(r.failed for r in report.results if r.rule.kind == "clinical")
+    return Initialised(root, descriptor["name"], report.episodes, report.patients,
+                       tuple(sorted(files)), clinical)  # fmt: skip
+
+
+def _doi(text: str) -> str:
+    doi = text.strip()
+    for prefix in DOI_PREFIXES:
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix) :]
+    if not DOI.match(doi):
+        raise InputError(f"--cites {text!r} is not a DOI: give it as 10.NNNN/...")
+    return doi
+
+
+def _empty_folder(root: Path) -> Path:
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{root} is a file: name a new folder for the package")
+    if root.is_dir() and any(root.iterdir()):
+        raise InputError(
+            f"{root} is not empty: name a new folder for the package (init never writes "
+            "over a folder that holds files)"
+        )
+    return root
+
+
+def _name_from(title: str) -> str:
+    """A package name from its title: lower case ASCII words joined by hyphens.
+
+    >>> _name_from("DAH episodes at Hospital São João, 2010/2024")
+    'dah-episodes-at-hospital-sao-joao-2010-2024'
+    """
+    # Every mark that is not a letter or digit (a dash, an en dash, a slash) parts two words.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    spaced = re.sub(r"[\W_]+", " ", bare)
+    ascii_title = spaced.encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    name = ""
+    for word in words:  # whole words, within the length the name rule allows
+        if len(name) + len(word) + 1 > 100:
+            break
+        name = f"{name}-{word}" if name else word
+    if not NAME.fullmatch(name):
+        raise InputError(
+            f"no package name can be made from the title {title!r}: add --name, in lower "
+            "case letters, digits, '.', '-' and '_' (e.g. dah-episodes-my-centre)"
+        )
+    return name
+
+
+def _convertible(package: Package, source: PackageLike) -> Report:
+    """The file's validation report, if every cell can go into the package as it stands."""
+    from dahpkg.validation import validate
+
+    report = validate(package)
+    blocking = [r for r in report.results if r.rule.kind == "structural" and r.rule.severity
+                == "error" and (r.failed or r.skipped)]  # fmt: skip
+    if blocking:
+        count = sum(r.failed for r in blocking)
+        rules = ", ".join(f"{r.rule.id} ({r.failed})" for r in blocking)
+        raise DataError(
+            f"{package.name} has {count} finding(s) the package could not hold as they stand "
+            f"({rules}); nothing was written. See each one with `dahpkg validate {source}`, "
+            "correct the file, and run init again"
+        )
+    return report
+
+
+def _episodes_csv(package: Package) -> bytes:
+    """The episodes as the export's CSV writer writes them, in the data dictionary's order."""
+    from dahpkg.export.formats.text import to_csv
+
+    frame = package.episodes()
+    return to_csv(frame[list(package.schema.names)], package.schema)
+
+
+def _dictionary(shipped: Package) -> dict[str, bytes]:
+    """The shipped Table Schemas a centre's package starts with, byte for byte."""
+    files = {}
+    for name in ("episodes", *STARTER_TABLES):
+        item = shipped.resource(name)
+        path = shipped.resource_path(name, "schema")
+        if item is not None and path is not None:
+            files[str(item["schema"])] = shipped.read_bytes(path, what="Table Schema")
+    return files
+
+
+def _resources(shipped: Package, files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """The episodes resource, described for this package, and the starter tables, empty (the
+    header only) for the centre to fill in."""
+    resources = []
+    for name in ("episodes", *STARTER_TABLES):
+        item = shipped.resource(name)
+        if item is None or str(item.get("schema")) not in files:
+            continue
+        resource = {k: v for k, v in item.items() if k != "description"}
+        if name == "episodes":
+            resource["path"] = DATA_FILE
+            resource["description"] = (
+                "One row per episode of diffuse alveolar haemorrhage. Booleans are written "
+                "true/false; an empty cell means not recorded."
+            )
+        else:
+            schema = json.loads(files[str(item["schema"])])
+            header = ",".join(str(f["name"]) for f in schema.get("fields", []))
+            files[str(item["path"])] = (header + "\n").encode()
+        resources.append(resource)
+    return resources
+
+
+def _descriptor(shipped: Package, title: str, name: str, people: list[Author],
+                centre: str | None, doi: str | None) -> dict[str, Any]:  # fmt: skip
+    source = shipped.descriptor
+    subjects = json.loads(json.dumps(source.get("subjects", [])))
+    schema = (shipped.resource("episodes") or {}).get("schema")
+    where = f" from {centre}" if centre else ""
+    descriptor: dict[str, Any] = {
+        "$schema": source.get("$schema"),
+        "name": name,
+        "title": title,
+        "description": (
+            f"Episodes of immune-mediated diffuse alveolar haemorrhage (DAH){where}, one row "
+            f"per episode, recorded with the dahpkg data dictionary ({schema})."
+        ),
+        "version": VERSION,
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        # The keywords are the subjects' labels: what the data dictionary is about.
+        "keywords": [str(s["label"]) for s in subjects if s.get("label")],
+        "subjects": subjects,
+        # The licence as the shipped package proposes it, still for the authors to confirm.
+        "licenses": json.loads(json.dumps(source.get("licenses", []))),
+        "contributors": [_contributor(p, centre) for p in people],
+    }
+    if doi:
+        descriptor["sources"] = [{"path": f"https://doi.org/{doi}"}]
+    return {k: v for k, v in descriptor.items() if v is not None}
+
+
+def _contributor(person: Author, centre: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"title": f"{person.given} {person.family}",
+                             "givenName": person.given, "familyName": person.family,
+                             "roles": ["creator"]}  # fmt: skip
+    if centre:
+        entry["organization"] = centre
+    return entry
+
+
+def _facts_file(people: list[Author], doi: str | None) -> str:
+    orcids = "".join(f'{json.dumps(p.family, ensure_ascii=False)} = ""\n' for p in people)
+    return (
+        "# Facts about the publication that only the authors can give. dahpkg never invents "
+        "them: an\n# empty value stays out of every metadata file and is reported as unknown "
+        "by\n# `dahpkg export metadata` and `dahpkg fair`. Fill them in as they become known.\n"
+        "\n[dataset]\n"
+        'doi = ""               # the DOI reserved for the data set on Zenodo (10.5281/zenodo.N)\n'
+        'licence = ""           # the SPDX id of the licence the authors confirm; '
+        "datapackage.json proposes one\n"
+        'zenodo_community = ""  # the Zenodo community to deposit into, if any\n'
+        "\n# The article these data support, if any (dahpkg init --cites DOI).\n[article]\n"
+        f"doi = {json.dumps(doi or '')}\n"
+        'journal = ""\n'
+        "\n# ORCID iDs, by family name as in the contributors of datapackage.json.\n[orcid]\n"
+        + orcids
+    )
