@@ -26,6 +26,7 @@ from dahpkg.cli import (
     rules,
     summary,
     table1,
+    template,
     validate,
 )
 
@@ -42,6 +43,6 @@ def main() -> None:
 
 for _command in (validate.validate, build.build, table1.table1, reproduce.reproduce,
                  summary.summary, export.export, fair.fair, deposit.deposit, privacy.privacy,
-                 rules.rules):  # fmt: skip
+                 rules.rules, template.template):  # fmt: skip
     main.add_command(_command)
 main.add_command(init.init)
