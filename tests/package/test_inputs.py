@@ -37,7 +37,17 @@ def test_non_ascii_or_decimal_digits_are_type_errors(tmp_path: Path, written: st
     assert not report.valid
 
 
-@pytest.mark.parametrize("written", [" 52", "52 ", "052", "+52"])
+@pytest.mark.parametrize("written", [" 52", "52 ", "52\t"])
+def test_an_integer_with_spaces_around_it_is_a_finding(tmp_path: Path, written: str) -> None:
+    # Treated as "GPA " is (issue 14), where frictionless would trim it silently.
+    path = csv_with(tmp_path, lambda h, rows: row_of(rows, 3, 1).update(age_at_diagnosis=written))
+    report = dahpkg.validate(path)
+    [finding] = report.findings
+    assert (finding.rule, finding.patient_id, finding.value) == ("schema-type", 3, written)
+    assert "did you mean 52?" in finding.message and not report.valid
+
+
+@pytest.mark.parametrize("written", ["052", "+52"])
 def test_integers_read_as_frictionless_reads_them(tmp_path: Path, written: str) -> None:
     path = csv_with(tmp_path, lambda h, rows: row_of(rows, 3, 1).update(age_at_diagnosis=written))
     assert dahpkg.validate(path).valid

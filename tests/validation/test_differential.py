@@ -159,8 +159,13 @@ def test_dahpkg_reports_what_frictionless_reports(
         # Cells longer than a parser block: past Excel's limit, which dahpkg refuses by default.
         monkeypatch.setenv("DAHPKG_MAX_CELL_CHARS", "10000000")
     path = package(tmp_path, CORPUS[case])
-    expected = frictionless_errors(path)
+    expected = frictionless_errors(path) | DELIBERATE.get(case, set())
     assert dahpkg_errors(path) == expected
+
+
+# Where dahpkg reports more than frictionless, on purpose: a number with spaces around it is a
+# finding, as "GPA " is (issue 14), where frictionless trims it.
+DELIBERATE = {"integer-blanks": {("schema-type", 7, "age_at_dah")}}
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])

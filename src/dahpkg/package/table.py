@@ -33,11 +33,12 @@ if TYPE_CHECKING:
     from dahpkg.package.grid import Grid
     from dahpkg.package.schema import Field, TableSchema
 
-# Integers as frictionless reads them (surrounding blanks and a sign allowed), up to 18 digits
-# so that they fit a 64-bit integer. pyarrow's parser refuses a "+": such a column is read as
-# text and converted here.
-INTEGER = r"^[ \t]*[+-]?[0-9]{1,18}[ \t]*$"
-NUMBER = r"^[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*$"
+# Integers with a sign allowed, up to 18 digits so that they fit a 64-bit integer. pyarrow's
+# parser refuses a "+": such a column is read as text and converted here. Unlike frictionless,
+# a number with spaces around it is refused, as "GPA " is: a patient "7 " is a typing slip to
+# show, not a value to trim silently.
+INTEGER = r"^[+-]?[0-9]{1,18}$"
+NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,13 @@ def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: Table
     # Read as text from the start: unknown columns, and fields whose spellings of true, false
     # or missing are not the parser's. The others the parser types (or the emulation below).
     as_text = {n for n in labels if n not in declared or not _typed_read_fits(declared[n], schema)}
-    typed = set(labels) - as_text
     already = len(as_text & set(declared))  # they count towards reading every column as text
+    numbers = {n for n in labels if n not in as_text and declared[n].type in ("integer", "number")}
+    # The parser would trim a blank around a number: they are read as text if there may be one.
+    fast = numbers and not with_cells and already <= _text.MAX_TYPED_RETRIES
+    if fast and _text.blank_beside_delimiter(source, delimiter):
+        as_text |= numbers
+    typed = set(labels) - as_text
     types = {n: pa.string() if with_cells or n in as_text else _arrow_type(declared[n])
              for n in labels}  # fmt: skip
     table, invalid, failed = _text.parse_rows(
@@ -151,8 +157,9 @@ def _as_parsed(text: pa.ChunkedArray, item: Field) -> pa.ChunkedArray | None:
     """A text column typed as pyarrow's CSV parser types it, or None where the parser would
     have failed (and read the column as text instead).
 
-    The parser trims blanks around a number, then reads it as a cast does; a yes/no cell
-    must be one of frictionless' default spellings exactly. The empty cell is already null.
+    A number is read as a cast does (a blank around it fails, as it does for the columns read
+    as text, where the parser would trim it); a yes/no cell must be one of frictionless'
+    default spellings exactly. The empty cell is already null.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -166,7 +173,7 @@ def _as_parsed(text: pa.ChunkedArray, item: Field) -> pa.ChunkedArray | None:
         is_true = pc.is_in(text, pa.array(list(DEFAULT_TRUE_VALUES)))
         return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), is_true)
     try:
-        return pc.cast(pc.utf8_trim(text, " \t"), _arrow_type(item))
+        return pc.cast(text, _arrow_type(item))
     except pa.ArrowInvalid:
         return None
 
@@ -232,7 +239,7 @@ def _convert_text(text: pa.ChunkedArray, item: Field) -> tuple[pa.Array, pa.Arra
     elif item.type in ("integer", "number"):
         pattern = INTEGER if item.type == "integer" else NUMBER
         ok = pc.fill_null(pc.match_substring_regex(text, pattern), False)
-        number = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"^\+", "")
+        number = pc.replace_substring_regex(text, r"^\+", "")
         kept = pc.if_else(pc.and_(ok, present), number, pa.scalar(None, pa.string()))
         values = pc.cast(kept, pa.int64() if item.type == "integer" else pa.float64())
     else:

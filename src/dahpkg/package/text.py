@@ -56,6 +56,31 @@ def header_line(source: IO[bytes], where: str, delimiter: str | None = None) -> 
         size *= 2
 
 
+def blank_beside_delimiter(source: IO[bytes], delimiter: str) -> bool:
+    """True when a cell of the CSV file ``source`` may start or end with a space or a tab.
+
+    pyarrow's parser trims them around a number, which would hide a "7 " that dahpkg reports;
+    a file without one keeps its numbers typed by the parser. Read in blocks (memchr first: a
+    clean file has no blank at all, or few), never whole.
+    """
+    import re
+
+    blanks = b" " if delimiter == "\t" else b" \t"
+    ends = re.escape(delimiter.encode()) + rb'\r\n"'
+    pattern = re.compile(rb"[%s][%s]|[%s][%s]" % (blanks, ends, ends, blanks))
+    source.seek(0)
+    previous = b""
+    while True:
+        block = source.read(1 << 20)
+        last = not block
+        text = previous + (block or b"\n")
+        if any(bytes([b]) in text for b in blanks) and pattern.search(text):
+            return True
+        if last:
+            return False
+        previous = block[-1:]
+
+
 def detect_delimiter(header: bytes) -> str:
     """The delimiter of a loose CSV file, judged from its header row.
 
