@@ -23,6 +23,13 @@ from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
 @format_option(["text", "json", "html"], "text", "Report format.")
 @report_output_options("report")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option(
+    "--annotate",
+    metavar="CHECKED.xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the data back as a workbook, each problem marked on its cell with a "
+    "note, and a findings sheet linking to them (--force replaces it).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress line on the terminal.")
 @click.option(
     "--max-examples",
@@ -34,7 +41,7 @@ from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
 @user_errors
 def validate(
     path: Path | None, fmt: str, output: Path | None, force: bool, strict: bool, quiet: bool,
-    max_examples: int,
+    max_examples: int, annotate: Path | None = None,
 ) -> None:  # fmt: skip
     """Check episodes against the data dictionary and the clinical rules.
 
@@ -46,6 +53,7 @@ def validate(
       dahpkg validate
       dahpkg validate our_centre.xlsx --format html --output report.html
       dahpkg validate path/to/datapackage.json --format json --strict
+      dahpkg validate our_centre.xlsx --annotate checked.xlsx
 
     Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 unreadable input.
     """
@@ -61,4 +69,9 @@ def validate(
     write_output(render(report, fmt), output, force=force)
     if output is not None:
         click.echo(f"{report.headline()}; report written to {output}")
+    if annotate is not None:
+        from dahpkg.export.annotate import annotate as write_annotated
+
+        write_annotated(path, annotate, force=force)
+        click.echo(f"Each finding marked on its cell in {annotate}", err=True)
     sys.exit(EXIT_OK if report.passed(strict=strict) else EXIT_INVALID)
