@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from dahpkg.export.formats import FORMATS
-from dahpkg.export.metadata.facts import LICENCE_URLS, unknown_facts
+from dahpkg.export.metadata.facts import LICENCE_URLS, article_word, unknown_facts
+from dahpkg.letter.scope import is_letter_package
 from dahpkg.package import PackageLike
 from dahpkg.package.publication import DOI
 
@@ -83,6 +84,7 @@ def assess(path: PackageLike = None) -> Assessment:
     crate = json.loads(meta["ro-crate-metadata.json"])
     deposit = json.loads(meta["zenodo.json"])["metadata"]
     facts = prepared.facts
+    letter, descriptor = is_letter_package(prepared.package), prepared.descriptor
     checks = [
         _identifier(facts.dataset_doi, "FsF-F1-01D", "F1", "Data are assigned a globally unique "
                     "identifier"),
@@ -94,10 +96,10 @@ def assess(path: PackageLike = None) -> Assessment:
         _access(dataset, deposit),
         _formal(dataset, crate),
         _vocabularies(datacite),
-        _related(facts.article_doi),
+        _related(facts.article_doi, article_word(prepared), bool(descriptor.get("sources"))),
         _content(datacite, dataset, prepared.schema.names),
         _licence(datacite, facts.licence),
-        _provenance(dataset, datacite),
+        _provenance(dataset, datacite, letter),
         _standards(prepared.descriptor, datacite, dataset, crate),
         _formats(files),
     ]  # fmt: skip
@@ -201,23 +203,19 @@ def _vocabularies(datacite: dict[str, Any]) -> Check:
     )
 
 
-def _related(article_doi: str) -> Check:
+def _related(article_doi: str, article: str, cited: bool) -> Check:
+    title = "Metadata include links to related entities"
     if article_doi:
-        return Check(
-            "FsF-I3-01M",
-            "I3",
-            "Metadata include links to related entities",
-            True,
-            f"IsSupplementTo the letter, DOI {article_doi}",
-        )
-    return Check(
-        "FsF-I3-01M",
-        "I3",
-        "Metadata include links to related entities",
-        False,
-        "the letter is cited by title only: its DOI is not known",
-        "write the letter's DOI in publication.toml ([article] doi) once published",
-    )
+        return Check("FsF-I3-01M", "I3", title, True,
+                     f"IsSupplementTo {article}, DOI {article_doi}")  # fmt: skip
+    if cited:
+        return Check("FsF-I3-01M", "I3", title, False,
+                     f"{article} is cited by title only: its DOI is not known",
+                     f"write the DOI of {article} in publication.toml ([article] doi) once "
+                     "published")  # fmt: skip
+    return Check("FsF-I3-01M", "I3", title, False, "the package names no related article",
+                 "if the data support an article, write its DOI in publication.toml "
+                 "([article] doi)")  # fmt: skip
 
 
 def _content(datacite: dict[str, Any], dataset: dict[str, Any], names: tuple[str, ...]) -> Check:
@@ -248,16 +246,15 @@ def _licence(datacite: dict[str, Any], confirmed: str) -> Check:
     )
 
 
-def _provenance(dataset: dict[str, Any], datacite: dict[str, Any]) -> Check:
-    ok = bool(dataset.get("creator") and dataset.get("isBasedOn") and datacite.get("dates"))
-    return Check(
-        "FsF-R1.2-01M",
-        "R1.2",
-        "Metadata include provenance information",
-        ok,
-        "creators with affiliation, creation date, based on the letter; Table I as "
-        "printed and every inferred cell ship with the data",
-    )
+def _provenance(dataset: dict[str, Any], datacite: dict[str, Any], letter: bool) -> Check:
+    # The letter's package must say it is based on the letter; another package says who
+    # made it and when.
+    ok = bool(dataset.get("creator") and datacite.get("dates")
+              and (dataset.get("isBasedOn") or not letter))  # fmt: skip
+    evidence = ("creators with affiliation, creation date, based on the letter; Table I as "
+                "printed and every inferred cell ship with the data" if letter
+                else "creators with affiliation and the creation date of the package")  # fmt: skip
+    return Check("FsF-R1.2-01M", "R1.2", "Metadata include provenance information", ok, evidence)
 
 
 def _standards(descriptor: dict[str, Any], datacite: dict[str, Any], dataset: dict[str, Any],

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from dahpkg.export.formats import FORMATS
 from dahpkg.export.metadata import METADATA
-from dahpkg.export.metadata.facts import dataset_citation, letter_citation, package_licence
+from dahpkg.export.metadata.facts import (
+    article_word,
+    dataset_citation,
+    package_licence,
+    source_citation,
+)
+from dahpkg.letter.scope import is_letter_package
 
 if TYPE_CHECKING:
     from dahpkg.export.release import Prepared
@@ -35,8 +41,11 @@ def data_availability(prepared: Prepared) -> str:
                else f"to be released under {name}, the licence proposed to the authors"
                if name else "under a licence still to be chosen")  # fmt: skip
     resources = prepared.descriptor.get("resources", [])
+    # The counts are the release's own, from its data; the letter is named only by its package.
+    behind = (f"behind this {article_word(prepared).removeprefix('the ')}"
+              if _article(prepared) else "of this case series")  # fmt: skip
     return (
-        f"The episode-level data behind this letter ({prepared.report.episodes} episodes of "
+        f"The episode-level data {behind} ({prepared.report.episodes} episodes of "
         f"{prepared.report.patients} patients) are available as supplementary material: a "
         "Frictionless Data Package with a codebook and copies for SPSS, Stata, Excel and "
         f"Parquet, {licence}."
@@ -44,6 +53,22 @@ def data_availability(prepared: Prepared) -> str:
            "printed." if any(r.get("name") == "table1" for r in resources)
            else "")
     )  # fmt: skip
+
+
+def _article(prepared: Prepared) -> str:
+    """The citation of the article the package names (its source, else its DOI); "" for
+    none."""
+    doi = prepared.facts.article_doi
+    return source_citation(prepared.descriptor) or (f"https://doi.org/{doi}" if doi else "")
+
+
+def _how_to_cite(prepared: Prepared) -> list[str]:
+    data = f"> {dataset_citation(prepared)}"
+    article = _article(prepared)
+    if not article:
+        return ["Cite the data set:", "", data, ""]
+    return [f"Cite {article_word(prepared)}:", "", f"> {article}", "",
+            "and, for the data themselves:", "", data, ""]  # fmt: skip
 
 
 def disclosure_text(prepared: Prepared) -> str:
@@ -67,7 +92,7 @@ def disclosure_section(prepared: Prepared) -> list[str]:
     if prepared.privacy is None:
         return []
     lines = ["## Disclosure risk", "", *prepared.privacy.summary_lines()]
-    if prepared.generalisation is not None:
+    if prepared.generalisation is not None and is_letter_package(prepared.package):
         lines.append("- Table I as printed in the letter is left out of this release: it "
                      "prints the exact ages.")  # fmt: skip
     if prepared.risk_accepted:
@@ -89,8 +114,7 @@ def readme(prepared: Prepared, names: list[str]) -> str:
         f"# {prepared.title}", "",
         str(descriptor.get("description", "")), "",
         "## How to cite", "",
-        "Cite the letter:", "", f"> {letter_citation(descriptor)}", "",
-        "and, for the data themselves:", "", f"> {dataset_citation(prepared)}", "",
+        *_how_to_cite(prepared),
         "## Data availability statement", "", data_availability(prepared), "",
         *disclosure_section(prepared),
         "## Files", "",
@@ -108,12 +132,13 @@ def licence_text(prepared: Prepared) -> str:
     licence = package_licence(prepared.descriptor)
     name = str(licence.get("name", ""))
     title = licence.get("title") or name or "the licence named in datapackage.json"
+    cite = f"{article_word(prepared)} and the data set" if _article(prepared) else "the data set"
     terms = {
         "CC-BY-4.0": "You may share and adapt the data, for any purpose, provided you give "
-        "appropriate credit (cite the letter and the data set as README.md and CITATION.cff "
+        f"appropriate credit (cite {cite} as README.md and CITATION.cff "
         "describe), link to the licence and indicate if changes were made.",
         "CC0-1.0": "The authors waive their rights in the data to the extent the law allows; "
-        "citing the letter and the data set remains good scientific practice.",
+        f"citing {cite} remains good scientific practice.",
     }  # fmt: skip
     return (
         f"{prepared.title}\n\nThe data in this bundle are licensed under {title}.\n"

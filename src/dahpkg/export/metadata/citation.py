@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from dahpkg.export.metadata.facts import creators_of, package_licence
+from dahpkg.export.metadata.facts import (
+    article_word,
+    cites_article,
+    creators_of,
+    package_licence,
+)
 from dahpkg.package.publication import Facts
 
 if TYPE_CHECKING:
@@ -30,9 +35,11 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
     facts = facts or Facts()
     descriptor = prepared.descriptor
     licence = facts.licence or package_licence(descriptor).get("name", "")
+    cite = f"{article_word(prepared)} and the data set" if cites_article(prepared, facts) else (
+        "the data set")  # fmt: skip
     lines = [
         "cff-version: 1.2.0",
-        'message: "If you use these data, please cite the letter and the data set as below."',
+        f"message: {_quoted(f'If you use these data, please cite {cite} as below.')}",
         "type: dataset",
         f"title: {_quoted(prepared.title)}",
         f"version: {_quoted(str(descriptor.get('version', '')))}",
@@ -66,7 +73,9 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
     if keywords:
         lines.append("keywords:")
         lines += [f"  - {_quoted(k)}" for k in keywords]
-    for source in descriptor.get("sources") or []:
+    # A reference needs a title: a source given by its DOI alone (dahpkg init --cites) is
+    # linked by the DataCite, schema.org and Zenodo metadata instead.
+    for source in [s for s in descriptor.get("sources") or [] if s.get("title")][:1]:
         title = _quoted(source.get("title", ""))
         lines += ["references:", "  - type: article", f"    title: {title}", "    authors:",
                   *person_lines("      ")]  # fmt: skip

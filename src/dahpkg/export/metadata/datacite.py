@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from dahpkg.export.metadata.facts import (
     creators_of,
-    letter_citation,
     licence_of,
+    source_citation,
     subjects,
 )
+from dahpkg.letter.scope import is_letter_package
 from dahpkg.package.publication import Facts
 
 if TYPE_CHECKING:
@@ -67,10 +68,12 @@ def record(prepared: Prepared, facts: Facts) -> dict[str, Any]:
                         "rightsIdentifierScheme": "SPDX"}],
         "descriptions": [
             {"description": str(descriptor.get("description", "")), "descriptionType": "Abstract"},
-            {"description": "Derived from: " + letter_citation(prepared.descriptor),
-             "descriptionType": "Other"},
         ],
     }  # fmt: skip
+    source = source_citation(descriptor)
+    if source:
+        record["descriptions"].append({"description": f"{source_label(prepared)}: {source}",
+                                       "descriptionType": "Other"})  # fmt: skip
     if facts.dataset_doi:
         record["doi"] = facts.dataset_doi
     if facts.article_doi:
@@ -79,6 +82,12 @@ def record(prepared: Prepared, facts: Facts) -> dict[str, Any]:
             "relationType": "IsSupplementTo", "resourceTypeGeneral": "JournalArticle",
         }]  # fmt: skip
     return record
+
+
+def source_label(prepared: Prepared) -> str:
+    """How the metadata introduce the package's source: the letter's package is derived from
+    the letter's Table I; another package's source is an article the data support."""
+    return "Derived from" if is_letter_package(prepared.package) else "Related article"
 
 
 def datacite_xml(record: dict[str, Any]) -> str:

@@ -1,14 +1,17 @@
-"""What every metadata format draws on: the package's creators, licence, source letter and
-subjects, and the facts only the authors can give (`dahpkg.package.publication.Facts`).
+"""What every metadata format draws on: the package's creators, licence, the article it comes
+from or supports (the letter, for the letter's own package) and subjects, and the facts only the
+authors can give (`dahpkg.package.publication.Facts`).
 
 A fact that is not known stays out of every file and is listed by `unknown_facts`; nothing is
-invented.
+invented. A package that cites no article (one made by `dahpkg init` without ``--cites``) is
+described without one: no file speaks of a letter it has nothing to do with.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.letter.scope import is_letter_package
 from dahpkg.package.publication import Facts
 
 if TYPE_CHECKING:
@@ -25,8 +28,21 @@ def licence_of(prepared: Prepared, facts: Facts) -> tuple[str, str]:
     return name, LICENCE_URLS.get(name, str(proposed.get("path", "")))
 
 
-def letter_title(prepared: Prepared) -> str:
-    """The letter's title."""
+def article_word(prepared: Prepared) -> str:
+    """What the files call the article: "the letter" for the letter's own package (see
+    `dahpkg.letter.scope`), else "the article"."""
+    return "the letter" if is_letter_package(prepared.package) else "the article"
+
+
+def cites_article(prepared: Prepared, facts: Facts) -> bool:
+    """True when the package names an article: a source in its descriptor, or a DOI in
+    publication.toml."""
+    return bool(prepared.descriptor.get("sources") or facts.article_doi)
+
+
+def source_title(prepared: Prepared) -> str:
+    """The title of the article the data come from (the package's first source); "" when the
+    package names none or gives no title."""
     sources = prepared.descriptor.get("sources") or [{}]
     return str(sources[0].get("title", ""))
 
@@ -51,10 +67,12 @@ def unknown_facts(prepared: Prepared, facts: Facts) -> tuple[str, ...]:
         missing.append("the data set's DOI ([dataset] doi; reserve one on Zenodo)")
     if not facts.licence:
         missing.append("the licence confirmed by the authors ([dataset] licence)")
-    if not facts.article_doi:
-        missing.append("the DOI of the letter ([article] doi)")
-    if not facts.journal:
-        missing.append("the journal of the letter ([article] journal)")
+    # An article is asked about only when the package names one.
+    article = article_word(prepared).removeprefix("the ")
+    if cites_article(prepared, facts) and not facts.article_doi:
+        missing.append(f"the DOI of the {article} ([article] doi)")
+    if cites_article(prepared, facts) and not facts.journal:
+        missing.append(f"the journal of the {article} ([article] journal)")
     people = [p.get("familyName", p.get("title", "")) for p in creators_of(prepared.descriptor)]
     without = [p for p in people if p not in facts.orcid]
     if without:
@@ -88,11 +106,12 @@ def author_list(descriptor: dict[str, Any]) -> str:
     )
 
 
-def letter_citation(descriptor: dict[str, Any]) -> str:
-    """The letter the data come from, cited in full from the package's first source."""
+def source_citation(descriptor: dict[str, Any]) -> str:
+    """The article the data come from, cited in full from the package's first source (its
+    authors, title and note, else its address); "" when the package names none."""
     source = (descriptor.get("sources") or [{}])[0]
     parts = [source.get("authors", ""), source.get("title", ""), source.get("note", "")]
-    return " ".join(p.rstrip(".") + "." for p in parts if p)
+    return " ".join(p.rstrip(".") + "." for p in parts if p) or str(source.get("path", ""))
 
 
 def dataset_citation(prepared: Prepared) -> str:

@@ -6,7 +6,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.export.formats import media_type
-from dahpkg.export.metadata.facts import creators_of, letter_title, licence_of
+from dahpkg.export.metadata.facts import creators_of, licence_of, source_title
+from dahpkg.letter.scope import is_letter_package
 from dahpkg.package.publication import Facts
 
 if TYPE_CHECKING:
@@ -62,9 +63,6 @@ def schema_org(prepared: Prepared, facts: Facts, files: dict[str, int]) -> dict[
                    "inDefinedTermSet": c["system"], "url": c["uri"]}
                   for c in descriptor.get("subjects", [])],
         "variableMeasured": variables,
-        "measurementTechnique": "Retrospective review of medical records",
-        "citation": {"@type": "ScholarlyArticle", "name": letter_title(prepared)},
-        "isBasedOn": {"@type": "ScholarlyArticle", "name": letter_title(prepared)},
         "distribution": [
             {"@type": "DataDownload", "name": name, "contentSize": f"{size} B",
              "encodingFormat": media_type(name)}
@@ -73,7 +71,20 @@ def schema_org(prepared: Prepared, facts: Facts, files: dict[str, int]) -> dict[
     }  # fmt: skip
     if facts.dataset_doi:
         dataset["identifier"] = f"https://doi.org/{facts.dataset_doi}"
-    if facts.article_doi:
-        dataset["citation"]["identifier"] = f"https://doi.org/{facts.article_doi}"
-        dataset["isBasedOn"]["identifier"] = f"https://doi.org/{facts.article_doi}"
+    dataset.update(_article(prepared, facts))
     return dataset
+
+
+def _article(prepared: Prepared, facts: Facts) -> dict[str, Any]:
+    """The article the package names, by title and DOI as far as they are known. Only the
+    letter's package is based on its article (Table I) and says how its data were gathered,
+    as the letter does; any other package cites an article only when it names one."""
+    article: dict[str, Any] = {"@type": "ScholarlyArticle"}
+    if source_title(prepared):
+        article["name"] = source_title(prepared)
+    if facts.article_doi:
+        article["identifier"] = f"https://doi.org/{facts.article_doi}"
+    if not is_letter_package(prepared.package):
+        return {"citation": article} if len(article) > 1 else {}
+    return {"measurementTechnique": "Retrospective review of medical records",
+            "citation": article, "isBasedOn": dict(article)}  # fmt: skip

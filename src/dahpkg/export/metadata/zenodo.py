@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.export.metadata.datacite import source_label
 from dahpkg.export.metadata.facts import (
     creators_of,
     deposit_marker,
     disclosure_note,
-    letter_citation,
     licence_of,
+    source_citation,
 )
 from dahpkg.package.publication import Facts
 
@@ -33,6 +34,7 @@ def metadata(prepared: Prepared, facts: Facts) -> dict[str, Any]:
     import html
 
     licence, _ = licence_of(prepared, facts)
+    source = source_citation(prepared.descriptor)
     creators = []
     for person in creators_of(prepared.descriptor):
         family, given = person.get("familyName", ""), person.get("givenName", "")
@@ -47,7 +49,7 @@ def metadata(prepared: Prepared, facts: Facts) -> dict[str, Any]:
         "title": prepared.title,
         "creators": creators,
         "description": f"<p>{html.escape(str(prepared.descriptor.get('description', '')))}</p>"
-        f"<p>Derived from: {html.escape(letter_citation(prepared.descriptor))}</p>",
+        + (f"<p>{source_label(prepared)}: {html.escape(source)}</p>" if source else ""),
         "publication_date": prepared.created.date().isoformat(),
         "access_right": "open",
         "license": licence.lower(),
