@@ -27,7 +27,7 @@ def test_shipped_package_is_valid() -> None:
     code, out, _ = run("validate")
     assert code == 0
     assert (
-        "12 episodes of 10 patients checked against 24 rules: valid (0 errors, 0 warnings)" in out
+        "12 episodes of 10 patients checked against 25 rules: valid (0 errors, 0 warnings)" in out
     )
     assert "ivig-sle-aps" in out and "Intravenous immunoglobulin only" in out
 
@@ -39,7 +39,7 @@ def test_json_report_shape(broken) -> None:
     report = json.loads(out)
     assert report["valid"] is False
     assert {"valid", "findings", "rules"} <= set(report)
-    assert len(report["rules"]) == 24
+    assert len(report["rules"]) == 25
     by_rule = {f["rule"]: f for f in report["findings"]}
     assert by_rule["ivig-sle-aps"] | {"message": None} == {
         "rule": "ivig-sle-aps",
@@ -50,6 +50,8 @@ def test_json_report_shape(broken) -> None:
         "column": "ivig",
         "value": "true",
         "row": 3,
+        "confirmed": False,
+        "reason": None,
     }
     assert by_rule["schema-required"]["value"] == "not recorded"
     assert {r["rule"]: r["failures"] for r in report["rules"]}["ivig-sle-aps"] == 1
@@ -186,7 +188,7 @@ def test_usage_error_exits_2() -> None:
 def test_rules_command_lists_the_catalogue() -> None:
     code, out, _ = run("rules", "--format", "json")
     assert code == 0
-    assert len(json.loads(out)["rules"]) == 24
+    assert len(json.loads(out)["rules"]) == 25
 
 
 def test_real_subprocess_from_another_folder(tmp_path: Path, broken) -> None:

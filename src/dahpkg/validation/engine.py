@@ -3,15 +3,17 @@
 All problems are found in one run: a missing column only skips the clinical rules that read
 it, and an unreadable cell is reported and then treated as missing by the other rules.
 Failures are counted from vectorised boolean masks; only a capped number of examples per rule
-is turned into findings.
+is turned into findings. Confirmed exceptions are taken out of those masks before counting
+(`dahpkg.validation.confirm`). Findings are returned in file order: what to fix, row by row.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.package import (
@@ -24,9 +26,16 @@ from dahpkg.package import (
     shipped_schema,
 )
 from dahpkg.progress import silent
+from dahpkg.validation import confirm
 from dahpkg.validation.messages import constraint_message, type_message, unknown_column_message
-from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES, Finding, Report, RuleResult
-from dahpkg.validation.rules import CLINICAL, Rule, rule
+from dahpkg.validation.report import (
+    DEFAULT_MAX_EXAMPLES,
+    Confirmation,
+    Finding,
+    Report,
+    RuleResult,
+)
+from dahpkg.validation.rules import CLINICAL, RULES, Rule, rule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,13 +51,15 @@ def validate(
     *,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     progress: Callable[[str], None] = silent,
+    confirmations: str | Path | None = None,
 ) -> Report:
     """Check the episode table of ``path`` (a `Package`, a path, or None for the shipped
     package) against every rule.
 
     Raises `dahpkg.errors.InputError` when the input cannot be read at all; every problem of
     the data itself is a finding in the returned report. ``progress`` is called with the name
-    of each step (see `dahpkg.progress.Progress`).
+    of each step (see `dahpkg.progress.Progress`). Confirmed exceptions come from the
+    package's ``confirmations`` resource or, for a loose file, the CSV file ``confirmations``.
 
     >>> report = validate()
     >>> report.valid, report.episodes, report.patients
@@ -58,9 +69,18 @@ def validate(
     progress(f"reading {package.table_path.name}")
     table = package.table()
     name = package.name + (f", sheet '{table.sheet}'" if table.sheet else "")
+    confirmed = None
+    found = confirm.read(package, confirmations)
+    if found is not None:
+        progress("reading the confirmations")
+        own, own_schema, where = found
+        checked = check_table(own, own_schema, source=where, max_examples=max_examples,
+                              clinical=False)  # fmt: skip
+        confirmed = confirm.prepare(own, own_schema, where, checked, max(0, max_examples))
     return check_table(
-        table, package.schema, source=name, max_examples=max_examples, progress=progress
-    )
+        table, package.schema, source=name, max_examples=max_examples, progress=progress,
+        confirmations=confirmed,
+    )  # fmt: skip
 
 
 def shortened(text: str, keep: int = QUOTED) -> str:
@@ -80,25 +100,31 @@ def check_table(
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     progress: Callable[[str], None] = silent,
     clinical: bool = True,
+    confirmations: confirm.Confirmations | None = None,
 ) -> Report:
     """Check a table already read (see `dahpkg.package.Package.table`) against the catalogue;
     against its Table Schema alone with ``clinical=False`` (a companion table)."""
-    run = _Run(table, schema, max(0, max_examples), progress=progress)
+    run = _Run(table, schema, max(0, max_examples), progress=progress,
+               confirmations=confirmations)  # fmt: skip
     progress(f"checking the structure of {len(table.frame)} episodes")
     run.table_rules()
     run.cell_rules()
     run.primary_key()
+    listed: tuple[Confirmation, ...] = ()
     if clinical:
         run.clinical_rules()
+        listed = run.confirmation_rule()
     frame = table.frame
     patients = frame["patient_id"].nunique() if "patient_id" in frame else 0
+    order = {r.id: n for n, r in enumerate(RULES)}
     return Report(
         source=source,
         episodes=len(frame),
         patients=int(patients),
-        results=tuple(run.results),
-        findings=tuple(run.findings),
+        results=tuple(sorted(run.results, key=lambda r: order[r.rule.id])),
+        findings=tuple(sorted(run.findings, key=run.file_order)),
         max_examples=run.max_examples,
+        confirmations=listed,
     )
 
 
@@ -108,8 +134,11 @@ class _Run:
     schema: TableSchema
     max_examples: int
     progress: Callable[[str], None] = silent
+    confirmations: confirm.Confirmations | None = None
     results: list[RuleResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # The rule and key of every confirmed failure: what each confirmation matched.
+    matched: list[pd.DataFrame] = field(default_factory=list)
 
     # --- helpers -----------------------------------------------------------------------
     def _record(
@@ -119,10 +148,22 @@ class _Run:
         failed: int,
         found: list[Finding],
         skipped: str | None = None,
+        confirmed: tuple[int, list[Finding]] = (0, []),
     ) -> None:
         shown = found[: self.max_examples]
-        self.results.append(RuleResult(rule_, checked, failed, len(shown), skipped))
-        self.findings.extend(shown)
+        self.results.append(RuleResult(rule_, checked, failed, len(shown), skipped, confirmed[0]))
+        self.findings.extend(shown + confirmed[1][: self.max_examples])
+
+    def file_order(self, finding: Finding) -> tuple[int, int, int]:
+        """Where a finding is in the file: header problems first, then row by row and, in a
+        row, by the column's place in the file; the confirmations' own problems last."""
+        place = {label: n for n, label in enumerate(self.table.labels)}
+        column = -1 if finding.column is None else place.get(finding.column, len(place))
+        if finding.rule == confirm.RULE_ID:
+            return (2, 0, 0)
+        if finding.row is None:
+            return (0, 0, column)
+        return (1, finding.row, column)
 
     def _key(self, index: Any, name: str) -> int | str | None:
         """A row's patient_id or episode: the number, else the text as written, else None."""
@@ -255,16 +296,78 @@ class _Run:
         message: Callable[[Any, str], str],
         checked: int,
     ) -> None:
-        """Record a rule from per-column masks (True = the cell fails) and a message builder."""
-        failed, found = 0, []
+        """Record a rule from per-column masks (True = the cell fails) and a message builder;
+        a confirmed failure is counted and listed apart."""
+        failed, found, confirmed, kept = 0, [], 0, []
+        accepted = self._confirmed(rule_)
         for column, mask in failing:
+            if accepted is not None:
+                yes, mask = mask & accepted, mask & ~accepted
+                count, examples = self._examples(yes)
+                confirmed += count
+                if count:
+                    self._matched(rule_, yes)
+                kept += [
+                    replace(
+                        self.finding(rule_, i, column, message(i, column), self.written(i, column)),
+                        confirmed=True, reason=self._reason(rule_, i),
+                    )
+                    for i in examples
+                ]  # fmt: skip
             count, examples = self._examples(mask)
             failed += count
             found += [
                 self.finding(rule_, i, column, message(i, column), self.written(i, column))
                 for i in examples
             ]
-        self._record(rule_, checked, failed, found)
+        self._record(rule_, checked, failed, found, confirmed=(confirmed, kept))
+
+    # --- confirmed exceptions ----------------------------------------------------------
+    def _confirmed(self, rule_: Rule) -> pd.Series | None:
+        """True on the rows whose patient and episode confirm ``rule_``; None when none do."""
+        import pandas as pd
+
+        frame = self.table.frame
+        if self.confirmations is None or not rule_.confirmable:
+            return None
+        if any(k not in frame.columns for k in confirm.KEY):
+            return None
+        keys = self.confirmations.keys(rule_.id)
+        if not len(keys):
+            return None
+        here = pd.MultiIndex.from_frame(frame[list(confirm.KEY)].astype("Int64"))
+        return pd.Series(here.isin(keys), index=frame.index)
+
+    def _matched(self, rule_: Rule, rows: pd.Series) -> None:
+        keys = self.table.frame.loc[rows, list(confirm.KEY)].drop_duplicates()
+        self.matched.append(keys.assign(**{confirm.RULE: rule_.id}))
+
+    def _reason(self, rule_: Rule, index: Any) -> str | None:
+        assert self.confirmations is not None
+        frame = self.table.frame
+        return self.confirmations.reason(rule_.id, *(frame.at[index, k] for k in confirm.KEY))
+
+    def confirmation_rule(self) -> tuple[Confirmation, ...]:
+        """Record ``confirmation-valid``: the confirmations' own problems, and those that
+        matched no finding; return the confirmations that confirmed one."""
+        import pandas as pd
+
+        rule_ = rule(confirm.RULE_ID)
+        given = self.confirmations
+        if given is None:
+            self._record(rule_, 0, 0, [])
+            return ()
+        matched = (
+            pd.concat(self.matched, ignore_index=True) if self.matched
+            else pd.DataFrame({k: pd.Series(dtype="Int64") for k in confirm.KEY})
+            .assign(**{confirm.RULE: pd.Series(dtype=str)})
+        )  # fmt: skip
+        for key in confirm.KEY:
+            matched[key] = matched[key].astype("Int64")
+        alone, unmatched = given.unmatched(matched, self.max_examples)
+        found = [*given.problems, *unmatched]
+        self._record(rule_, given.rows, given.problem_count + alone, found)
+        return given.listed(matched)
 
     def cell_rules(self) -> None:
         rows = len(self.table.frame)

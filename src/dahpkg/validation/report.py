@@ -12,8 +12,28 @@ DEFAULT_MAX_EXAMPLES = 20
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """A finding the centre reviewed and confirmed: its episode, rule and reason (see
+    `dahpkg.validation.confirm`)."""
+
+    patient_id: int
+    episode: int
+    rule: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "patient_id": self.patient_id,
+            "episode": self.episode,
+            "rule": self.rule,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One problem: which rule, where (row, patient, episode, column), and what was written."""
+    """One problem: which rule, where (row, patient, episode, column), and what was written;
+    ``confirmed`` (with the reason) when the centre reviewed it and accepts it."""
 
     rule: str
     severity: Severity
@@ -23,6 +43,8 @@ class Finding:
     column: str | None = None
     value: str | None = None
     row: int | None = None
+    confirmed: bool = False
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +56,8 @@ class Finding:
             "column": self.column,
             "value": self.value,
             "row": self.row,
+            "confirmed": self.confirmed,
+            "reason": self.reason,
         }
 
     def where(self) -> str:
@@ -51,19 +75,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class RuleResult:
-    """How one rule fared: rows checked, failures counted, examples kept, or why it was skipped."""
+    """How one rule fared: rows checked, failures counted, examples kept, or why it was skipped;
+    ``confirmed`` failures (reviewed and accepted by the centre) are counted apart."""
 
     rule: Rule
     checked: int
     failed: int
     shown: int
     skipped: str | None = None
+    confirmed: int = 0
 
     @property
     def status(self) -> str:
         if self.skipped is not None:
             return "not checked"
-        return "failed" if self.failed else "passed"
+        return "failed" if self.failed else "confirmed" if self.confirmed else "passed"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +100,8 @@ class RuleResult:
             "status": self.status,
             "checked": self.checked,
             "failures": self.failed,
+            "confirmed": self.confirmed,
+            "confirmable": self.rule.confirmable,
             "shown": self.shown,
             "skipped_because": self.skipped,
         }
@@ -89,9 +117,24 @@ class Report:
     results: tuple[RuleResult, ...]
     findings: tuple[Finding, ...]
     max_examples: int
+    confirmations: tuple[Confirmation, ...] = ()
 
     def count(self, severity: Severity) -> int:
+        """Failures of that severity; confirmed ones are not failures."""
         return sum(r.failed for r in self.results if r.rule.severity == severity)
+
+    @property
+    def confirmed(self) -> int:
+        """Failures the centre reviewed and confirmed, counted in full."""
+        return sum(r.confirmed for r in self.results)
+
+    @property
+    def to_fix(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.confirmed)
+
+    @property
+    def confirmed_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.confirmed)
 
     @property
     def valid(self) -> bool:
@@ -118,10 +161,12 @@ class Report:
             "patients": self.patients,
             "errors": self.count("error"),
             "warnings": self.count("warning"),
+            "confirmed": self.confirmed,
             "rules_not_checked": self.not_checked,
             "max_examples_per_rule": self.max_examples,
             "findings": [f.to_dict() for f in self.findings],
             "rules": [r.to_dict() for r in self.results],
+            "confirmations": [c.to_dict() for c in self.confirmations],
         }
 
     @property
@@ -130,9 +175,10 @@ class Report:
 
     def headline(self) -> str:
         verdict = "valid" if self.valid else "INVALID"
+        confirmed = f", {self.confirmed} confirmed" if self.confirmed else ""
         skipped = f", {self.not_checked} rules not checked" if self.not_checked else ""
         return (
             f"{self.episodes} episodes of {self.patients} patients checked against "
             f"{len(self.results)} rules: {verdict} "
-            f"({self.count('error')} errors, {self.count('warning')} warnings{skipped})"
+            f"({self.count('error')} errors, {self.count('warning')} warnings{confirmed}{skipped})"
         )

@@ -42,6 +42,13 @@ class Rule:
     needs: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
     holds: Holds | None = None
     message: str = ""
+    # A reviewed case may be confirmed (see `dahpkg.validation.confirm`): only the clinical
+    # rules whose own text says another centre may legitimately differ, never a structural one.
+    confirmable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.confirmable and self.kind == "structural":
+            raise ValueError(f"{self.id} is structural and cannot be confirmable")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -151,6 +158,15 @@ STRUCTURAL: tuple[Rule, ...] = (
         f"{SCHEMA_BASIS}: primaryKey",
         "structural",
     ),
+    Rule(
+        "confirmation-valid",
+        "error",
+        "Every confirmed exception gives a reason, names a confirmable rule and matches a "
+        "finding of that rule on its patient's episode.",
+        "Table Schema, schema/confirmations.schema.json, and the confirmable rules of this "
+        "catalogue",
+        "structural",
+    ),
 )
 
 
@@ -166,6 +182,7 @@ CLINICAL: tuple[Rule, ...] = (
         ("ivig", "diagnosis", "aps"),
         clinical.ivig_sle_aps,
         "IVIg recorded for a patient with {diagnosis} and no antiphospholipid syndrome",
+        confirmable=True,
     ),
     Rule(
         "relapse-at-most-one",
@@ -177,6 +194,7 @@ CLINICAL: tuple[Rule, ...] = (
         ("episode", "patient_id"),
         clinical.at_most_one_relapse,
         "episode {episode} is a second relapse of patient {patient_id}",
+        confirmable=True,
     ),
     Rule(
         "episode-numbering",
@@ -213,6 +231,7 @@ CLINICAL: tuple[Rule, ...] = (
         ("age_at_dah", "age_at_diagnosis"),
         clinical.dah_after_diagnosis,
         "age at DAH {age_at_dah} is below age at diagnosis {age_at_diagnosis}",
+        confirmable=True,
     ),
     Rule(
         "relapse-age-order",
@@ -247,6 +266,7 @@ CLINICAL: tuple[Rule, ...] = (
         clinical.inaugural_age,
         "DAH is inaugural but age at DAH {age_at_dah} differs from age at diagnosis "
         "{age_at_diagnosis}",
+        confirmable=True,
     ),
     Rule(
         "patient-constant",
@@ -270,6 +290,7 @@ CLINICAL: tuple[Rule, ...] = (
         ("imv", "icu"),
         clinical.imv_in_icu,
         "invasive mechanical ventilation recorded without ICU admission (icu = {icu})",
+        confirmable=True,
     ),
     Rule(
         "oral-gc-every-episode",
@@ -281,10 +302,12 @@ CLINICAL: tuple[Rule, ...] = (
         ("oral_gc",),
         clinical.oral_gc,
         "no oral glucocorticoids recorded for this episode",
+        confirmable=True,
     ),
 )
 
 RULES: tuple[Rule, ...] = STRUCTURAL + CLINICAL
+CONFIRMABLE: tuple[Rule, ...] = tuple(r for r in RULES if r.confirmable)
 
 
 def rule(rule_id: str) -> Rule:
