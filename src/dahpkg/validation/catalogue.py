@@ -20,6 +20,7 @@ def render_rules(fmt: str = "text") -> str:
                 "id": r.id,
                 "kind": r.kind,
                 "severity": r.severity,
+                "confirmable": r.confirmable,
                 "description": r.description,
                 "basis": r.basis,
                 "columns": list(r.columns),
@@ -28,17 +29,24 @@ def render_rules(fmt: str = "text") -> str:
         ]
         return json.dumps({"rules": items}, indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
-        lines = ["| id | kind | severity | description | basis |", "|---|---|---|---|---|"]
-        lines += [
-            markdown_row([f"`{r.id}`", r.kind, r.severity, r.description, r.basis]) for r in RULES
+        lines = [
+            "| id | kind | severity | confirmable | description | basis |",
+            "|---|---|---|---|---|---|",
         ]
+        lines += [
+            markdown_row([f"`{r.id}`", r.kind, r.severity, "yes" if r.confirmable else "no",
+                          r.description, r.basis])
+            for r in RULES
+        ]  # fmt: skip
         return "\n".join(lines) + "\n"
     width = max(len(r.id) for r in RULES)
     lines = [
         f"{r.id:<{width}}  {r.severity:<7}  {r.description}\n{'':<{width}}  "
         f"{'':<7}  basis: {r.basis}"
+        + (f"\n{'':<{width}}  {'':<7}  confirmable: a reviewed case may be confirmed"
+           if r.confirmable else "")
         for r in RULES
-    ]
+    ]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
