@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from dahpkg.export.release import Prepared
 
 # Resources of a dahpkg package that travel with the episodes: their schemas are dahpkg's own.
-BUNDLED_RESOURCES = ("episodes", "inferences", "table1")
+# The confirmations say why a finding the release carries is correct as recorded.
+BUNDLED_RESOURCES = ("episodes", "inferences", "table1", "confirmations")
 
 
 def contents(prepared: Prepared,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from dahpkg.errors import DataError, InputError
 from dahpkg.package import DESCRIPTOR, Package, PackageLike, open_package
-from dahpkg.package.descriptor import NAME, check_names
+from dahpkg.package.descriptor import NAME, check_names, inside
 from dahpkg.package.publication import DOI, FACTS_FILE, Facts
 
 if TYPE_CHECKING:
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 
 VERSION = "0.1.0"  # a new package's first version
 DATA_FILE = "data/episodes.csv"
-# The companion tables of the shipped package that a centre's package starts with, empty,
-# when the shipped package declares them (their Table Schemas are dahpkg's own).
-STARTER_TABLES = ("confirmations",)
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "doi:")
 
 
@@ -107,7 +104,6 @@ def init_package(
     package = open_package(source)
     report = _convertible(package, source)
     files = {DATA_FILE: _episodes_csv(package)}
-    files.update(_dictionary(shipped))
     descriptor = _descriptor(shipped, title, name or _name_from(title), people, centre, doi)
     descriptor["resources"] = _resources(shipped, files)
     check_names(descriptor, root / DESCRIPTOR)
@@ -194,38 +190,34 @@ def _episodes_csv(package: Package) -> bytes:
     return to_csv(frame[list(package.schema.names)], package.schema)
 
 
-def _dictionary(shipped: Package) -> dict[str, bytes]:
-    """The shipped Table Schemas a centre's package starts with, byte for byte."""
-    files = {}
-    for name in ("episodes", *STARTER_TABLES):
-        item = shipped.resource(name)
-        path = shipped.resource_path(name, "schema")
-        if item is not None and path is not None:
-            files[str(item["schema"])] = shipped.read_bytes(path, what="Table Schema")
-    return files
-
-
 def _resources(shipped: Package, files: dict[str, bytes]) -> list[dict[str, Any]]:
-    """The episodes resource, described for this package, and the starter tables, empty (the
-    header only) for the centre to fill in."""
-    resources = []
-    for name in ("episodes", *STARTER_TABLES):
-        item = shipped.resource(name)
-        if item is None or str(item.get("schema")) not in files:
-            continue
-        resource = {k: v for k, v in item.items() if k != "description"}
-        if name == "episodes":
-            resource["path"] = DATA_FILE
-            resource["description"] = (
-                "One row per episode of diffuse alveolar haemorrhage. Booleans are written "
-                "true/false; an empty cell means not recorded."
-            )
-        else:
-            schema = json.loads(files[str(item["schema"])])
-            header = ",".join(str(f["name"]) for f in schema.get("fields", []))
-            files[str(item["path"])] = (header + "\n").encode()
-        resources.append(resource)
-    return resources
+    """The episodes resource, described for this package, with the shipped data dictionary
+    (its Table Schema, byte for byte); ``files`` gains the files it names, and dahpkg's Table
+    Schema of confirmations, ready for the confirmations the centre may add."""
+    item = shipped.resource("episodes") or {}
+    schema_path = shipped.resource_path("episodes", "schema")
+    if schema_path is None:
+        raise InputError("the data dictionary of the shipped package is not a file")
+    files[str(item["schema"])] = shipped.read_bytes(schema_path, what="Table Schema")
+    _confirmations_schema(shipped, files)
+    episodes = {k: v for k, v in item.items() if k != "description"}
+    episodes.update(path=DATA_FILE, description=(
+        "One row per episode of diffuse alveolar haemorrhage. Booleans are written "
+        "true/false; an empty cell means not recorded."))  # fmt: skip
+    return [episodes]
+
+
+def _confirmations_schema(shipped: Package, files: dict[str, bytes]) -> None:
+    """dahpkg's Table Schema of confirmations, byte for byte. No confirmations resource is
+    declared: a table of no rows is refused by the reader, so the centre declares it with its
+    first confirmation."""
+    from dahpkg.validation import confirm
+
+    assert shipped.root is not None
+    relative = f"schema/{confirm.SCHEMA_FILE}"
+    path = inside(shipped.root, relative, "dahpkg's Table Schema of confirmations")
+    if path.is_file():
+        files[relative] = shipped.read_bytes(path, what="Table Schema")
 
 
 def _descriptor(shipped: Package, title: str, name: str, people: list[Author],

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from dahpkg.letter.cohort import Cohort
+from dahpkg.letter.scope import is_letter_package
 from dahpkg.package import PackageLike, open_package
 
 if TYPE_CHECKING:
@@ -151,6 +152,18 @@ class Summary:
     patients: dict[str, int]
     episodes: dict[str, int]
     lines: tuple[Line, ...]
+    letter: bool = False  # the letter's own package (see `dahpkg.letter.scope`)
+
+    def section(self, variable: Variable) -> str:
+        """The heading of a variable's section; another package's table does not speak of
+        the letter's Table I."""
+        if variable.section == MANIFESTATIONS and not self.letter:
+            return MANIFESTATIONS.split(",")[0]
+        return variable.section
+
+    @property
+    def note(self) -> str:
+        return NOTE if self.letter else NOTE.replace(INFERRED, "")
 
     def line(self, label: str) -> Line:
         for item in self.lines:
@@ -194,7 +207,8 @@ def summarise(path: PackageLike = None, by: str = "group") -> Summary:
         }
         for unit in frames
     }
-    return Summary(package.name, groups, count["patients"], count["episodes"], tuple(lines))
+    return Summary(package.name, groups, count["patients"], count["episodes"], tuple(lines),
+                   is_letter_package(package))  # fmt: skip
 
 
 def _group_keys(frame: pd.DataFrame, by: str, groups: dict[str, str]) -> pd.Series:
@@ -251,7 +265,7 @@ def _rows(summary: Summary) -> list[tuple[str, list[str]]]:
         stat = "median (Q1-Q3)" if v.kind == "median" else "n/N (%)"
         rows.append(
             (
-                v.section,
+                summary.section(v),
                 [
                     f"{v.label}, {stat} of {line.unit}",
                     *(line.cells[g].text(v.kind) for g in summary.groups),
@@ -261,10 +275,11 @@ def _rows(summary: Summary) -> list[tuple[str, list[str]]]:
     return rows
 
 
+INFERRED = " (cells the build filled from the letter are listed in data/inferences.csv)"
 NOTE = (
     "Patient-level lines count each patient once, episode-level lines each DAH episode. "
-    "N is the number with the value recorded (cells the build filled from the letter are "
-    "listed in data/inferences.csv). Quartiles as SPSS computes them by default."
+    f"N is the number with the value recorded{INFERRED}. Quartiles as SPSS computes them by "
+    "default."
 )
 
 
@@ -279,7 +294,7 @@ def render_text(summary: Summary) -> str:
             out.append(name)
             section = name
         out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-    return "\n".join([*out, "", NOTE]) + "\n"
+    return "\n".join([*out, "", summary.note]) + "\n"
 
 
 def render_markdown(summary: Summary) -> str:
@@ -293,7 +308,7 @@ def render_markdown(summary: Summary) -> str:
             out.append(line([f"**{name}**", *[""] * (len(header) - 1)]))
             section = name
         out.append(line(cells))
-    return "\n".join([*out, "", NOTE]) + "\n"
+    return "\n".join([*out, "", summary.note]) + "\n"
 
 
 def render_html(summary: Summary) -> str:
@@ -313,7 +328,7 @@ def render_html(summary: Summary) -> str:
         f"<h1>Cohort summary</h1><p>Source: <code>{e(summary.source)}</code></p>\n"
         f"<table><thead><tr>{header}</tr></thead><tbody>\n"
         + "\n".join(body)
-        + f"\n</tbody></table>\n<p>{e(NOTE)}</p>\n</body></html>\n"
+        + f"\n</tbody></table>\n<p>{e(summary.note)}</p>\n</body></html>\n"
     )
 
 
@@ -343,7 +358,8 @@ def render_csv(summary: Summary) -> str:
             s = line.cells[group]
             counted = v.kind == "count"
             writer.writerow([
-                v.section, v.label, line.unit, "n/N (%)" if counted else "median (Q1-Q3)", group,
+                summary.section(v), v.label, line.unit,
+                "n/N (%)" if counted else "median (Q1-Q3)", group,
                 s.n if counted else "", s.denominator,
                 "" if not counted or s.percent is None else f"{s.percent:.1f}",
                 *(("", "", "") if counted else (_num(s.median), _num(s.q1), _num(s.q3))),

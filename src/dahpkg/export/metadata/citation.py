@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from dahpkg.export.metadata.facts import (
     article_word,
-    cites_article,
     creators_of,
     package_licence,
 )
@@ -35,11 +34,16 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
     facts = facts or Facts()
     descriptor = prepared.descriptor
     licence = facts.licence or package_licence(descriptor).get("name", "")
-    cite = f"{article_word(prepared)} and the data set" if cites_article(prepared, facts) else (
-        "the data set")  # fmt: skip
+    titled = [s for s in descriptor.get("sources") or [] if s.get("title")]
+    if titled:
+        cite = f"{article_word(prepared)} and the data set as below"
+    elif facts.article_doi:
+        cite = f"the data set as below, and {article_word(prepared)} doi:{facts.article_doi}"
+    else:
+        cite = "the data set as below"
     lines = [
         "cff-version: 1.2.0",
-        f"message: {_quoted(f'If you use these data, please cite {cite} as below.')}",
+        f"message: {_quoted(f'If you use these data, please cite {cite}.')}",
         "type: dataset",
         f"title: {_quoted(prepared.title)}",
         f"version: {_quoted(str(descriptor.get('version', '')))}",
@@ -75,7 +79,7 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
         lines += [f"  - {_quoted(k)}" for k in keywords]
     # A reference needs a title: a source given by its DOI alone (dahpkg init --cites) is
     # linked by the DataCite, schema.org and Zenodo metadata instead.
-    for source in [s for s in descriptor.get("sources") or [] if s.get("title")][:1]:
+    for source in titled[:1]:
         title = _quoted(source.get("title", ""))
         lines += ["references:", "  - type: article", f"    title: {title}", "    authors:",
                   *person_lines("      ")]  # fmt: skip
