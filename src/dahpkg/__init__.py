@@ -7,10 +7,11 @@ True
 Public API: :func:`open` reads a package once into a :class:`Package`, which every other
 function takes as well as a path; one function per command: :func:`load`, :func:`validate`,
 :func:`build`, :func:`table1`, :func:`reproduce`, :func:`summarise`, :func:`fair`,
-:func:`disclosure_risk`; :func:`pandera_schema`, the rule catalogue :data:`RULES`, and the
-exceptions in :mod:`dahpkg.errors`. Exports are in :mod:`dahpkg.export`, deposits in
-:mod:`dahpkg.deposit`. Heavy libraries (pandas, pandera) are imported on first use, so
-importing dahpkg stays fast.
+:func:`disclosure_risk`, :func:`template` (a blank data-entry file), :func:`annotate` (a file
+back as a workbook, its findings marked); :func:`pandera_schema`, the rule catalogue
+:data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Exports are in
+:mod:`dahpkg.export`, deposits in :mod:`dahpkg.deposit`. Heavy libraries (pandas, pandera)
+are imported on first use, so importing dahpkg stays fast.
 
 The sub-packages follow the flow, each importing only those below it: ``package`` (open and
 read) -> ``validation`` (rules and reports) -> ``letter`` and ``privacy`` -> ``export`` ->
@@ -30,6 +31,7 @@ __all__ = [
     "Package",
     "Report",
     "__version__",
+    "annotate",
     "build",
     "disclosure_risk",
     "fair",
@@ -39,6 +41,7 @@ __all__ = [
     "reproduce",
     "summarise",
     "table1",
+    "template",
     "validate",
 ]
 
@@ -56,10 +59,14 @@ _LAZY = {
     "summarise": ("dahpkg.letter.summary", "summarise"),
     "table1": ("dahpkg.letter.table1", "render"),
     "Report": ("dahpkg.validation.report", "Report"),
+    "template": ("dahpkg.export.template", "write_template"),
+    "annotate": ("dahpkg.export.annotate", "annotate"),
 }
 
 if TYPE_CHECKING:
+    from dahpkg.export.annotate import annotate
     from dahpkg.export.fair import assess as fair
+    from dahpkg.export.template import write_template as template
     from dahpkg.letter.build import build
     from dahpkg.letter.reproduce import reproduce
     from dahpkg.letter.summary import summarise
