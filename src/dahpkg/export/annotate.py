@@ -123,7 +123,7 @@ def annotated_workbook(report: Report, package: Package) -> bytes:
     _write_cells(data, cells, places, style)
     _write_findings(listing, report, places, sheet_name, style)
     data.activate()
-    return _look.finish(book, target, _look.NO_DATE)
+    return _look.finish(book, target)
 
 
 def _kind(finding: Finding) -> str:

@@ -75,13 +75,12 @@ def new_workbook(target: io.BytesIO, created: datetime, *, large: bool = False) 
     return book
 
 
-def finish(book: Workbook, target: io.BytesIO, created: datetime) -> bytes:
-    """Close ``book`` and return its bytes, every zip entry dated ``created``: the same bytes
-    from every run, whichever way XlsxWriter stamped its parts."""
-    from dahpkg.export.archive import stable_zip
-
+def finish(book: Workbook, target: io.BytesIO) -> bytes:
+    """Close ``book`` and return its bytes: the same bytes from every run, since the workbook
+    is dated by `new_workbook` and XlsxWriter dates every zip entry in 1980 (the 1st of January
+    in memory, the 31st on disk), whatever the clock and the time zone."""
     book.close()
-    return stable_zip(target.getvalue(), created)
+    return target.getvalue()
 
 
 @dataclass(frozen=True)

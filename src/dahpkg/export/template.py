@@ -229,7 +229,7 @@ def workbook(schema: TableSchema, created: datetime) -> bytes:
     data.activate()
     _look.printable(data)
     _how_to(how_to, schema, style)
-    return _look.finish(book, target, created)
+    return _look.finish(book, target)
 
 
 def _lists(book: Workbook, sheet: Worksheet, schema: TableSchema,
