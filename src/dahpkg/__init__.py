@@ -8,7 +8,8 @@ Public API: :func:`open` reads a package once into a :class:`Package`, which eve
 function takes as well as a path; one function per command: :func:`load`, :func:`validate`,
 :func:`build`, :func:`table1`, :func:`reproduce`, :func:`summarise`, :func:`fair`,
 :func:`disclosure_risk`, :func:`template` (a blank data-entry file), :func:`annotate` (a file
-back as a workbook, its findings marked); :func:`pandera_schema`, the rule catalogue
+back as a workbook, its findings marked), :func:`init` (a centre's own package);
+:func:`pandera_schema`, the rule catalogue
 :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Exports are in
 :mod:`dahpkg.export`, deposits in :mod:`dahpkg.deposit`. Heavy libraries (pandas, pandera)
 are imported on first use, so importing dahpkg stays fast.
@@ -35,6 +36,7 @@ __all__ = [
     "build",
     "disclosure_risk",
     "fair",
+    "init",
     "load",
     "open",
     "pandera_schema",
@@ -55,6 +57,7 @@ _LAZY = {
     "RULES": ("dahpkg.validation.rules", "RULES"),
     "reproduce": ("dahpkg.letter.reproduce", "reproduce"),
     "fair": ("dahpkg.export.fair", "assess"),
+    "init": ("dahpkg.export.init", "init_package"),
     "disclosure_risk": ("dahpkg.privacy", "check"),
     "summarise": ("dahpkg.letter.summary", "summarise"),
     "table1": ("dahpkg.letter.table1", "render"),
@@ -66,6 +69,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from dahpkg.export.annotate import annotate
     from dahpkg.export.fair import assess as fair
+    from dahpkg.export.init import init_package as init
     from dahpkg.export.template import write_template as template
     from dahpkg.letter.build import build
     from dahpkg.letter.reproduce import reproduce
