@@ -168,3 +168,26 @@ def test_two_runs_give_the_same_bytes(broken: Callable[[Edit], Path], tmp_path: 
     annotate(source, tmp_path / "one.xlsx")
     annotate(source, tmp_path / "two.xlsx")
     assert _digest(tmp_path / "one.xlsx") == _digest(tmp_path / "two.xlsx")
+
+
+def test_a_confirmed_exception_is_marked_apart_with_its_reason(
+    broken: Callable[[Edit], Path], tmp_path: Path
+) -> None:
+    def ivig_in_gpa(header: list[str], rows: Rows) -> None:
+        row_of(rows, 2, 1)["ivig"] = "true"  # row 3: patient 2 has GPA
+
+    source = broken(ivig_in_gpa) / "data" / "episodes.csv"
+    confirmations = tmp_path / "confirmations.csv"
+    confirmations.write_text(
+        "patient_id,episode,rule,reason\n2,1,ivig-sle-aps,IVIg given for refractory disease\n",
+        encoding="utf-8",
+    )
+    report = annotate(source, tmp_path / "checked.xlsx", confirmations=confirmations)
+    assert report.valid
+    data, listing = _sheet_cells(tmp_path / "checked.xlsx")
+    marked = data.cell(3, list(shipped_schema().names).index("ivig") + 1)
+    assert marked.comment.text.startswith("confirmed (ivig-sle-aps)")
+    assert "refractory disease" in marked.comment.text
+    assert marked.fill.fgColor.rgb.endswith(look.FILLS["confirmed"].lstrip("#"))
+    rows = [[c.value for c in r] for r in listing.iter_rows() if r[4].value == "ivig-sle-aps"]
+    assert len(rows) == 1 and rows[0][6] == "yes: IVIg given for refractory disease"

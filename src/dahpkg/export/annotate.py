@@ -143,11 +143,23 @@ def _places(findings: Iterable[Finding], cells: Cells) -> dict[tuple[int, int], 
     return places
 
 
+def _confirmed(finding: Finding) -> str:
+    """ "" for a finding not confirmed; else "yes", with the centre's reason when it gave one."""
+    if not getattr(finding, "confirmed", False):
+        return ""
+    reason = getattr(finding, "reason", None)
+    return f"yes: {reason}" if reason else "yes"
+
+
 def _note(found: list[Finding]) -> str:
     lines = []
     for f in found:
-        state = "confirmed" if getattr(f, "confirmed", False) else f.severity
-        lines.append(f"{state} ({f.rule}): {f.message}")
+        if getattr(f, "confirmed", False):
+            reason = getattr(f, "reason", None)
+            why = f" Reason given: {reason}" if reason else ""
+            lines.append(f"confirmed ({f.rule}): {f.message}.{why}")
+        else:
+            lines.append(f"{f.severity} ({f.rule}): {f.message}")
     return _look.note_text("\n\n".join(lines))
 
 
@@ -225,7 +237,7 @@ def _write_findings(sheet: Worksheet, report: Report,
                             shown, f"Go to {cell}")  # fmt: skip
         else:
             sheet.write_string(n, 0, shown)
-        confirmed = "yes" if getattr(finding, "confirmed", False) else ""
+        confirmed = _confirmed(finding)
         for c, value in enumerate([finding.patient_id, finding.episode, finding.column,
                                    finding.rule, finding.severity, confirmed,
                                    _look.note_text(finding.message)], start=1):  # fmt: skip
