@@ -48,14 +48,16 @@ def privacy(
 ) -> None:
     """Check the disclosure risk before anything leaves the machine.
 
-    Direct identifiers (names, e-mail addresses, phone numbers, full dates, record numbers,
-    addresses) in column names and cells of every table, and in the titles, descriptions and
-    notes of the descriptor and its Table Schemas; k-anonymity, unique patients and
+    Direct identifiers (names, initials, e-mail addresses, phone numbers, full dates, record
+    numbers, addresses) in column names and cells of every table, and in the titles,
+    descriptions and notes of the descriptor and its Table Schemas; columns of free text the
+    schema does not declare, and declared ones to read; k-anonymity, unique patients and
     l-diversity per patient over the quasi-identifiers the schema declares; the HIPAA Safe
     Harbor conditions; what drives the risk and what would lower it.
 
-    Exit 0 when an export would pass; 1 when it would be blocked (a direct identifier, or a
-    risk above the threshold that needs --risk-accepted); 2 when the input cannot be read.
+    Exit 0 when an export would pass; 1 when it would be blocked (a direct identifier, a
+    column of text the schema does not declare, or a risk above the threshold that needs
+    --risk-accepted); 2 when the input cannot be read.
 
     \b
     Examples:

@@ -5,9 +5,12 @@ Three questions are asked before anything leaves the machine:
 
 1. Did a direct identifier slip in? Column names and every cell of every table of the package
    are searched for personal names, e-mail addresses, phone numbers, full dates, record and
-   identification numbers, addresses and small geography, web addresses and photographs; so
-   are the titles, descriptions and notes of its descriptor and Table Schemas, which are
-   published with the data. A direct identifier always blocks an export.
+   identification numbers, addresses and small geography, web addresses and photographs,
+   and a person's initials (J.M.S., JMS) told apart from clinical abbreviations; so are the
+   titles, descriptions and notes of its descriptor and Table Schemas, which are published
+   with the data. A direct identifier always blocks an export. Free text is where names
+   hide: a column of text the Table Schema does not declare blocks it too, and a declared
+   text field without categories or a pattern is listed for the authors to read.
 2. How identifiable are the patients through the quasi-identifiers the schema declares (its
    fields' ``privacy`` property)? Counted per patient, not per episode, since a relapse
    repeats the patient: the size of the smallest group of patients who share every
@@ -17,7 +20,8 @@ Three questions are asked before anything leaves the machine:
 3. Which of the HIPAA Safe Harbor conditions (45 CFR 164.514(b)(2)) hold?
 
 The modules: `patterns` (what an identifier looks like), `identifiers` (the search of the
-tables), `metadata` (the search of the descriptor's and the schemas' own words),
+tables), `initials` (initials or an abbreviation), `freetext` (columns of free text),
+`metadata` (the search of the descriptor's and the schemas' own words),
 `anonymity` (k, l and what lowers them), `generalise` (age bands), `safe_harbor`, `report` and
 `check` (the assessment and the gate).
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 from dahpkg.privacy.anonymity import DEFAULT_MIN_K, Option, Risk, patient_table
 from dahpkg.privacy.check import check, gate
+from dahpkg.privacy.freetext import FreeText
 from dahpkg.privacy.generalise import (
     SAFE_HARBOR_MAX_AGE,
     TOP_CODE,
@@ -42,6 +47,7 @@ from dahpkg.privacy.patterns import (
     DECLARED,
     EMAIL,
     GEOGRAPHY,
+    INITIALS,
     NAME,
     PHONE,
     RECORD,
@@ -56,12 +62,14 @@ __all__ = [
     "DEFAULT_MIN_K",
     "EMAIL",
     "GEOGRAPHY",
+    "INITIALS",
     "NAME",
     "PHONE",
     "RECORD",
     "SAFE_HARBOR_MAX_AGE",
     "TOP_CODE",
     "WEB",
+    "FreeText",
     "Generalisation",
     "Identifier",
     "Option",

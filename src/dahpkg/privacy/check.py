@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from dahpkg.errors import DataError, InputError
-from dahpkg.package import Package, PackageLike, open_package
+from dahpkg.package import Package, PackageLike, TableSchema, open_package
 from dahpkg.privacy import anonymity
 from dahpkg.privacy.anonymity import DEFAULT_MIN_K, Option, patient_table
+from dahpkg.privacy.freetext import free_text
 from dahpkg.privacy.generalise import Generalisation, generalise_frame
 from dahpkg.privacy.identifiers import MAX_LOCATIONS, Scan, a_kind, identifying_text
 from dahpkg.privacy.metadata import metadata_identifiers
-from dahpkg.privacy.report import PrivacyReport
+from dahpkg.privacy.patterns import INITIALS
+from dahpkg.privacy.report import INITIALS_ADVICE, PrivacyReport
 from dahpkg.privacy.safe_harbor import safe_harbor
 
 # Table Schemas with their files (None: written in the descriptor).
@@ -53,11 +57,17 @@ def check(
     files, cells = [], 0
     # Every cell as text first: its errors never quote a cell, which may be an identifier.
     # The typed table below is converted from the same parse of the episode file.
-    for table_cells in package.cells():
+    tables = package.cells()
+    for table_cells in tables:
         files.append(table_cells.where)
         cells += sum(len(c) for c in table_cells.columns.values()) + len(table_cells.labels)
         found += scan.find(table_cells, schema)
     table = package.table()
+    followed = _followed(package, table.sheet)
+    # A column name that is itself an identifier is masked, as the identifiers' report does.
+    named = {i.file for i in found if i.column == "(header row)" or i.in_name}
+    texts = [replace(f, file=_relative(package, f.file)) for t in tables if t.where in followed
+             for f in free_text(t, followed[t.where], mask_names=t.where in named)]  # fmt: skip
     patients, attributes, sensitive = patient_table(table.frame, schema)
     risk = anonymity.risk(patients, attributes, sensitive)
     released_frame = generalise_frame(table.frame, schema, generalise) if generalise else None
@@ -95,6 +105,7 @@ def check(
         notes=tuple(notes),
         reviewed=reviewed,
         vocabulary=scan.vocabulary,
+        free_text=tuple(texts),
     )
 
 
@@ -103,6 +114,8 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
     threshold that the authors have not acknowledged."""
     if report.identifiers:
         lines = [i.describe() for i in report.identifiers[:MAX_LOCATIONS]]
+        if any(i.kind == INITIALS for i in report.identifiers):
+            lines.append(INITIALS_ADVICE[0].upper() + INITIALS_ADVICE[1:])
         in_metadata = [i.in_metadata for i in report.identifiers]
         places = {"the data": not all(in_metadata),
                   "the package's titles, descriptions and notes": any(in_metadata)}  # fmt: skip
@@ -114,6 +127,15 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
             "ages or years replace dates), then run `dahpkg privacy` again. A text that is not "
             "identifying (an eponymous disease read as a name) can be cleared with "
             '--not-identifier "TEXT", which the bundle records.'
+        )
+    if report.undeclared:
+        lines = [f.describe() for f in report.undeclared[:MAX_LOCATIONS]]
+        more = len(report.undeclared) - len(lines)
+        raise DataError(
+            f"{report.headline()}.\n  "
+            + "\n  ".join(lines)
+            + (f"\n  and {more} more column(s)" if more else "")
+            + "\nThen run `dahpkg privacy` again."
         )
     kinds = identifying_text(risk_accepted or "", report.vocabulary)
     if kinds:
@@ -132,6 +154,29 @@ def gate(report: PrivacyReport, risk_accepted: str | None) -> None:
             'published, say so with --risk-accepted "REASON": it is recorded in the bundle '
             "README and in the deposit notes."
         )
+
+
+def _followed(package: Package, sheet: str | None) -> dict[str, TableSchema]:
+    """The Table Schema each table follows, by the name its cells carry: the episode file (of
+    a workbook, the sheet read) and every companion table whose schema can be read. A
+    companion's unreadable schema is left out here: the release refuses it anyway."""
+    episodes = str(package.table_path) + (f", sheet '{sheet}'" if sheet is not None else "")
+    result = {episodes: package.schema}
+    for name in package.companion_tables():
+        try:
+            path, described = package.resource_path(name), package.resource_schema(name)
+            if path is not None and described is not None:
+                where = f"the schema of '{name}'"
+                result[str(path)] = TableSchema.from_descriptor(described, where=where)
+        except InputError:
+            continue
+    return result
+
+
+def _relative(package: Package, where: str) -> str:
+    """A file of the package named from its folder (a report travels in the bundle)."""
+    root = f"{package.root}{os.sep}" if package.root is not None else None
+    return where[len(root) :].replace(os.sep, "/") if root and where.startswith(root) else where
 
 
 def _schemas(package: Package) -> Schemas:

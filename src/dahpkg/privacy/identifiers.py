@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.privacy.initials import abbreviations, holds_initials
 from dahpkg.privacy.patterns import (
     _APOSTROPHES,
     _LOWER,
@@ -17,6 +18,7 @@ from dahpkg.privacy.patterns import (
     COLUMN_PAIRS,
     COLUMN_WORDS,
     DECLARED,
+    INITIALS,
     LONG_NUMBER,
     LONG_PSEUDONYM,
     NAME,
@@ -98,17 +100,21 @@ def _ascii(text: str) -> str:
 
 @dataclass(frozen=True)
 class Scan:
-    """What the search for identifiers knows: the dictionary's words, and the texts the
-    authors reviewed as not identifying (compared case-insensitively)."""
+    """What the search for identifiers knows: the dictionary's words, the texts the authors
+    reviewed as not identifying (compared case-insensitively), and the capital abbreviations
+    that are not initials."""
 
     vocabulary: frozenset[str]
     reviewed: frozenset[str]
+    abbreviations: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, schema: TableSchema, others: Iterable[Any], reviewed: Iterable[str]) -> Scan:
         """The scan for a package whose episodes follow ``schema``, with ``others`` its
         other Table Schemas, and ``reviewed`` the texts cleared by the authors."""
-        return cls(vocabulary(schema, others), frozenset(_normal(t) for t in reviewed if t.strip()))
+        cleared = frozenset(_normal(t) for t in reviewed if t.strip())
+        texts = _dictionary(schema, others)
+        return cls(words(texts), cleared, abbreviations(texts, cleared))
 
     def find(self, found: Cells, schema: TableSchema) -> list[Identifier]:
         """Every identifier in the header and the cells of one file (or sheet)."""
@@ -129,7 +135,8 @@ def _identifiers(found: Cells, schema: TableSchema, scan: Scan) -> list[Identifi
         lambda i: found.rows if i else np.ones(len(header), dtype=int),
         np.array([False, *(role == "pseudonym" for role in roles)]), scan,
     )  # fmt: skip
-    result = in_cells.get(0, [])
+    # A column name in capitals is an abbreviation ("NHS number", "ICU"), not initials.
+    result = [i for i in in_cells.get(0, []) if i.kind != INITIALS]
     for i, (label, role) in enumerate(zip(found.labels, roles, strict=True), start=1):
         kind = column_kind(label) if role != "pseudonym" else None
         if role == "direct-identifier":
@@ -261,6 +268,10 @@ def matches(texts: pa.Array, scan: Scan, patterns: Iterable[Pattern], *,
             clinical = _clinical(matched, scan.vocabulary).to_numpy(dtype=bool)
             positions = hit.nonzero()[0]
             hit[positions[clinical]] = False
+        if pattern.initials and hit.any():
+            found = pd.Series(texts.filter(pa.array(hit)).to_pylist(), dtype="str")
+            named = holds_initials(found, scan.abbreviations, scan.vocabulary)
+            hit[hit.nonzero()[0][~named]] = False
         if hit.any():
             yield pattern.kind, hit
         if first_only:
@@ -296,10 +307,17 @@ def identifying_text(text: str, vocabulary: frozenset[str] = frozenset()) -> lis
 def vocabulary(schema: TableSchema, others: Iterable[Any] = ()) -> frozenset[str]:
     """Every word of the data dictionary: names, titles, descriptions and categories of the
     episode fields, and every text of the package's other Table Schemas."""
+    return words(_dictionary(schema, others))
+
+
+def _dictionary(schema: TableSchema, others: Iterable[Any]) -> list[str]:
+    """The texts of the data dictionary: see `vocabulary`; with the spellings of yes, no and
+    not recorded, which a cell may hold."""
     texts = [t for f in schema.fields for t in (f.name, f.title, f.description,
-                                               *f.categories.values(), *f.categories)]  # fmt: skip
-    texts += _strings(list(others))
-    return words(texts)
+                                               *f.categories.values(), *f.categories,
+                                               *f.category_groups.values(), *f.true_values,
+                                               *f.false_values, *f.missing_values)]  # fmt: skip
+    return texts + _strings(list(others))
 
 
 def words(texts: Iterable[str]) -> frozenset[str]:

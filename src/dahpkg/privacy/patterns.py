@@ -20,6 +20,7 @@ GEOGRAPHY = "address or geography smaller than a state"
 WEB = "web or IP address"
 BIOMETRIC = "photograph or biometric"
 DECLARED = "direct identifier (so declared in the schema)"
+INITIALS = "person's initials"
 
 # Words of a column name that mark a direct identifier (the name is split at non-letters
 # and at camelCase boundaries, then lower-cased; English, Spanish and Portuguese).
@@ -68,6 +69,16 @@ _WORD = f"[{_UPPER}][{_LOWER}{_APOSTROPHES}-]+"
 _CAPS = f"[{_UPPER}]{{2,}}"
 _PARTICLES = "de|del|la|las|los|van|von|der|da|das|do|dos|di|du|le|y|e"
 _DAY, _MONTH = r"(0?[1-9]|[12]\d|3[01])", r"(0?[1-9]|1[0-2])"
+_LETTER = f"{_UPPER}{_LOWER}"
+_UPPER_ = f"[{_UPPER}]"
+# Two or more dotted capitals, a surname glued to them ("J.M.S.", "J. M. S.", "J.M.Silva"),
+# or one dotted capital glued to a surname ("J.Silva"). An initial followed by a space and a
+# word is not one: "vitamin D. Started" reads the same.
+_DOTTED = (rf"{_UPPER_}\.(\s?{_UPPER_}\.)+({_UPPER_}[{_LOWER}]*)?"
+           rf"|{_UPPER_}\.{_UPPER_}[{_LOWER}]+")  # fmt: skip
+# The same, each match on its own (Python's re: a match may end where the next begins).
+INITIALS_TOKEN = rf"(?<![{_LETTER}0-9-])(?:{_DOTTED}|{_UPPER_}{{2,4}}(?![{_LETTER}0-9-]))"
+INITIALS_TOKEN = re.sub(r"(?<!\\)\((?!\?)", "(?:", INITIALS_TOKEN)  # findall: the whole match
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,8 @@ class Pattern:
     # Also searched in the --risk-accepted reason, which is prose ("approved by Ethics
     # Committee, May 2025" must pass).
     in_prose: bool = True
+    # A match is judged by `initials`: a capital abbreviation of the dictionary is not one.
+    initials: bool = False
 
     @property
     def whole(self) -> bool:
@@ -128,6 +141,10 @@ PATTERNS: tuple[Pattern, ...] = (
     # A whole cell of two to four capitalised (or capital) words.
     Pattern(NAME, rf"^\s*({_WORD}|{_CAPS})(\s+(({_PARTICLES})\s+)*({_WORD}|{_CAPS})){{1,3}}\s*$",
             weak=True, in_prose=False),
+    # Initials ("J.M.S.", "J. M. S.", "J.M.Silva", "JMS" standing alone): found here, then
+    # told apart from the clinical abbreviations a note is full of (see `initials`).
+    Pattern(INITIALS, rf"(^|[^{_LETTER}0-9-])({_DOTTED}|{_UPPER_}{{2,4}}([^{_LETTER}0-9-]|$))",
+            in_prose=False, initials=True),
 )  # fmt: skip
 # Groups do not capture: pandas warns about capturing groups in a search.
 PATTERNS = tuple(replace(p, regex=re.sub(r"(?<!\\)\((?!\?)", "(?:", p.regex)) for p in PATTERNS)
@@ -162,3 +179,20 @@ CLINICAL_ENDINGS = (
     "prazole", "cillin", "mycin", "statin", "sartan", "parin", "cycline", "floxacin", "tinib",
     "limus",
 )  # fmt: skip
+# Capital abbreviations of clinical notes that are not a patient's initials, besides those of
+# the data dictionary itself (its names, titles, categories and spellings, read from the
+# Table Schemas): common in rheumatology, respiratory and intensive care notes, in English,
+# Portuguese and Spanish, and Roman numerals. A centre's own are cleared with
+# --not-identifier.
+_ABBREVIATIONS = """
+    AAV ANCA ANA ENA DNA MPO PR APS APL SLE LES SAF RA GCA PAN TAK HAD
+    CRP ESR VS PCT LDH INR APTT PT HB WBC RBC PLT ALT AST GFR TFG CK BNP
+    AKI ARDS CKD COPD DPOC IRA IRC GN GNRP DM HTA HT PE TEP DVT TVP VTE MI CVA AVC TIA
+    CT TC TAC HRCT MRI RM PET ECG EKG BAL LBA TBB VATS PFT CXR RX DLCO
+    ED ER SU ICU UCI UCIP HDU IMV VMI NIV VNI CPAP ECMO HFNC RRT CVVH HD
+    CMV EBV HIV HBV HCV TB PCP PJP COVID SARS PCR
+    IV EV IM SC PO BID TID QID PRN GC MP IVMP IVIG PLEX TPE CYC CFM MMF AZA MTX RTX HCQ
+    NSAID PPI LMWH HBPM DOAC BMI BP HR RR FR FC ID NA ND NR OK YES NO II III VI VII
+    DOI PMID PMC ICD WHO
+"""
+CLINICAL_ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())

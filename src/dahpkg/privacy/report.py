@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dahpkg.privacy.anonymity import Option, Risk
+from dahpkg.privacy.freetext import FreeText
 from dahpkg.privacy.generalise import Generalisation
-from dahpkg.privacy.identifiers import Identifier
+from dahpkg.privacy.identifiers import MAX_LOCATIONS, Identifier
+from dahpkg.privacy.patterns import INITIALS
 from dahpkg.privacy.safe_harbor import SafeHarborCheck
 
 
@@ -33,6 +35,13 @@ class PrivacyReport:
     reviewed: tuple[str, ...] = ()  # texts the authors reviewed as not identifying
     # the data dictionary's words, to judge the --risk-accepted reason as the cells are judged
     vocabulary: frozenset[str] = field(default=frozenset(), repr=False)
+    # columns of free text: undeclared (they block a release) or declared (to be read)
+    free_text: tuple[FreeText, ...] = ()
+
+    @property
+    def undeclared(self) -> tuple[FreeText, ...]:
+        """The columns of text the Table Schema does not declare."""
+        return tuple(f for f in self.free_text if not f.declared)
 
     @property
     def over_age(self) -> bool:
@@ -46,12 +55,15 @@ class PrivacyReport:
     @property
     def blocks(self) -> bool:
         """True when an export without an acknowledgement would be refused."""
-        return bool(self.identifiers) or self.needs_acknowledgement
+        return bool(self.identifiers) or bool(self.undeclared) or self.needs_acknowledgement
 
     def headline(self) -> str:
         if self.identifiers:
             found = sum(max(i.count, 1) for i in self.identifiers)
             return f"{found} direct identifier(s) found: nothing may leave the machine"
+        if self.undeclared:
+            return (f"{len(self.undeclared)} column(s) of free text not in the data dictionary: "
+                    "nothing may leave the machine until they are removed or declared")  # fmt: skip
         verdict = "above" if self.needs_acknowledgement else "within"
         return (f"no direct identifier found; re-identification risk {verdict} the threshold "
                 f"({self.released.brief()}, threshold k >= {self.min_k})")  # fmt: skip
@@ -79,6 +91,11 @@ class PrivacyReport:
             "safe_harbor": [c.__dict__ for c in self.safe_harbor],
             "needs_acknowledgement": self.needs_acknowledgement,
             "blocks_export": self.blocks,
+            "free_text": [
+                {"file": f.file, "column": f.column, "declared": f.declared, "cells": f.cells,
+                 "rows": list(f.rows)}
+                for f in self.free_text
+            ],
             "notes": list(self.notes),
             "reviewed_as_not_identifying": list(self.reviewed),
         }  # fmt: skip
@@ -119,9 +136,12 @@ def render_text(report: PrivacyReport) -> str:
             f"{len(report.files)} table(s) searched for names, e-mail addresses, phone "
             "numbers, full dates, record numbers, addresses, web addresses"
         )
+    if any(i.kind == INITIALS for i in report.identifiers):
+        lines.append(f"  {INITIALS_ADVICE}")
     if report.reviewed:
         lines.append("  reviewed by the authors as not identifying (--not-identifier): "
                      + "; ".join(repr(t) for t in report.reviewed))  # fmt: skip
+    lines += ["", "Free text", *free_text_lines(report.free_text)]
     lines += ["", "Quasi-identifiers, counted per patient",
               f"  {', '.join(r.attributes) or 'none declared in the schema'}",
               f"  sensitive attribute: {', '.join(report.sensitive) or 'none declared'} "
@@ -149,12 +169,46 @@ def render_text(report: PrivacyReport) -> str:
     lines += ["", f"Result: {report.headline()}."]
     if report.identifiers:
         lines.append("Export and deposit are blocked until the identifiers are removed.")
+    elif report.undeclared:
+        lines.append("Export and deposit are blocked until those columns are removed from the "
+                     "file or declared in its Table Schema.")  # fmt: skip
     elif report.needs_acknowledgement:
         lines.append(
             "Export and deposit are blocked unless the risk is acknowledged with "
             '--risk-accepted "REASON" (recorded in the bundle and the deposit).'
         )
     return "\n".join(lines) + "\n"
+
+
+INITIALS_ADVICE = (
+    "initials are searched as capitals standing alone or dotted (JMS, J.M.S.); a clinical "
+    "abbreviation read as initials is cleared wherever it appears with --not-identifier ABC "
+    "(the abbreviation itself)"
+)
+
+
+def free_text_lines(found: tuple[FreeText, ...]) -> list[str]:
+    """The free-text columns, undeclared first; the declared ones of a file on one line."""
+    if not found:
+        return ["  none: every column with text is declared with its categories or a pattern"]
+    undeclared = [f for f in found if not f.declared]
+    lines = [f"  ERROR  {f.describe()}" for f in undeclared[:MAX_LOCATIONS]]
+    if len(undeclared) > MAX_LOCATIONS:
+        lines.append(f"  ERROR  and {len(undeclared) - MAX_LOCATIONS} more column(s) of text "
+                     "not in the data dictionary")  # fmt: skip
+    by_file: dict[str, list[FreeText]] = {}
+    for f in found:
+        if f.declared:
+            by_file.setdefault(f.file, []).append(f)
+    for file, columns in by_file.items():
+        names = ", ".join(f"'{f.column}'" for f in columns)
+        cells = sum(f.cells for f in columns)
+        lines.append(
+            f"  REVIEW {file}: free text in {names} ({cells} cell(s) with text; fields without "
+            "categories or a pattern): read them for names, initials, dates and places before "
+            "release; the search above finds the common forms only"
+        )
+    return lines
 
 
 def _risk_lines(r: Risk, min_k: int) -> list[str]:

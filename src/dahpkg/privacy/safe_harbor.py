@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from dahpkg.privacy.generalise import SAFE_HARBOR_MAX_AGE, TOP_CODE, Generalisation, age_fields_in
 from dahpkg.privacy.identifiers import Identifier
-from dahpkg.privacy.patterns import COLUMN_WORDS, DATE, DECLARED, GEOGRAPHY
+from dahpkg.privacy.patterns import COLUMN_WORDS, DATE, DECLARED, GEOGRAPHY, INITIALS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +51,7 @@ def safe_harbor(frame: pd.DataFrame, schema: TableSchema, identifiers: list[Iden
         absent("No geography smaller than a state", {GEOGRAPHY}),
         absent("None of the other listed identifiers (names, contact details, record "
                "numbers, web addresses, photographs)",
-               set(COLUMN_WORDS) - {DATE, GEOGRAPHY} | {DECLARED}),
+               set(COLUMN_WORDS) - {DATE, GEOGRAPHY} | {DECLARED, INITIALS}),
         SafeHarborCheck("No actual knowledge that the rest could identify a patient",
                         "not checked", "only the authors can state this"),
     )  # fmt: skip
