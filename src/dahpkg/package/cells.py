@@ -10,8 +10,8 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dahpkg.errors import InputError
 from dahpkg.package import text as _text
+from dahpkg.package.encoding import as_utf8, refuse_undecodable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,30 +41,32 @@ class Cells:
     rows: np.ndarray
 
 
-def read_cells(data: bytes, where: str, suffix: str) -> list[Cells]:
+def read_cells(data: bytes, where: str, suffix: str, encoding: str | None = None) -> list[Cells]:
     """Every cell of a companion table of the package (CSV or TSV, its delimiter detected), or
     of every sheet of a workbook, as text. The episode file's come from its typed reader.
 
+    ``encoding`` is the one its resource declares (UTF-8, or UTF-16 with its mark, when None).
     `InputError` if the file cannot be read; the message never quotes a cell.
     """
     import numpy as np
     import pyarrow as pa
 
-    try:
-        if suffix.lower() == ".xlsx":
-            return [
-                grid_cells(f"{where}, sheet '{name}'", grid, np.arange(2, len(grid) + 1))
-                for name, grid in _text.workbook_sheets(io.BytesIO(data), where)
-            ]
-        given = "\t" if suffix.lower() == ".tsv" else None
-        head = _text.header_line(io.BytesIO(data), where, given)
-        delimiter = given or _text.detect_delimiter(head)
-        labels = _text.numbered_labels(_text.header_cells(head, delimiter, where))
-        types = dict.fromkeys(labels, pa.string())
-        table, invalid, _ = _text.parse_rows(io.BytesIO(data), where, labels, delimiter, types,
-                                             [""], set())  # fmt: skip
-    except UnicodeDecodeError:
-        raise InputError(f"{where} is not UTF-8 text") from None
+    if suffix.lower() == ".xlsx":
+        return [
+            grid_cells(f"{where}, sheet '{name}'", grid, np.arange(2, len(grid) + 1))
+            for name, grid in _text.workbook_sheets(io.BytesIO(data), where)
+        ]
+    given = "\t" if suffix.lower() == ".tsv" else None
+    with as_utf8(io.BytesIO(data), where, encoding) as source:
+        try:
+            head = _text.header_line(source, where, given)
+            delimiter = given or _text.detect_delimiter(head)
+            labels = _text.numbered_labels(_text.header_cells(head, delimiter, where))
+            types = dict.fromkeys(labels, pa.string())
+            table, invalid, _ = _text.parse_rows(source, where, labels, delimiter, types,
+                                                 [""], set())  # fmt: skip
+        except UnicodeDecodeError:
+            raise refuse_undecodable(source, where) from None
     ragged, rows = _text.set_aside_rows(table, invalid, delimiter)
     columns = {n: table.column(n) for n in labels}
     if ragged:

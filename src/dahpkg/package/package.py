@@ -23,6 +23,7 @@ from dahpkg.package.descriptor import (
     read_bytes,
     read_json_bytes,
 )
+from dahpkg.package.encoding import declared_delimiter, declared_encoding
 from dahpkg.package.schema import TableSchema
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from dahpkg.package.table import Table
 
 EPISODES = "episodes"
-EPISODE_FORMATS = {".csv": "csv", ".xlsx": "xlsx"}  # what an episode table may be
+# What an episode table may be: the names a spreadsheet gives a CSV file ("Unicode text" is a
+# TAB-separated .txt), and a workbook.
+EPISODE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
 
 
 class Package:
@@ -46,7 +49,8 @@ class Package:
 
     def __init__(self, table_path: Path, format: Literal["csv", "xlsx"], schema: TableSchema, *,
                  descriptor_path: Path | None = None, descriptor: dict[str, Any] | None = None,
-                 delimiter: str | None = None,
+                 delimiter: str | None = None, encoding: str | None = None,
+                 sheet: str | None = None,
                  files: dict[Path, bytes] | None = None) -> None:  # fmt: skip
         self.table_path = table_path
         self.format = format
@@ -54,6 +58,8 @@ class Package:
         self.descriptor_path = descriptor_path
         self.descriptor: dict[str, Any] = descriptor or {}
         self.delimiter = delimiter  # None: detected from the header row
+        self.encoding = encoding  # None: UTF-8, or UTF-16 when the file starts with its mark
+        self.sheet = sheet  # None: the sheet whose header has the declared columns
         self._files: dict[Path, bytes] = dict(files or {})
         self._table: Table | None = None
         self._cells: list[Cells] | None = None  # the episode file's (every sheet of a workbook)
@@ -137,6 +143,7 @@ class Package:
         """A companion table, typed by its own Table Schema, from the bytes that are shipped."""
         import io
 
+        from dahpkg.package.encoding import as_utf8
         from dahpkg.package.table import read_csv
 
         path = self.resource_path(name)
@@ -144,10 +151,18 @@ class Package:
         if path is None or described is None:
             raise InputError(f"the '{name}' resource of {self.name} has no table and schema")
         schema = TableSchema.from_descriptor(described, where=f"the schema of '{name}'")
-        delimiter = _delimiter(self.resource(name) or {})
+        delimiter = declared_delimiter(self.resource(name) or {})
         data = self.read_bytes(path, what=f"the '{name}' table")
-        table, _ = read_csv(io.BytesIO(data), str(path), delimiter, schema)
+        with as_utf8(io.BytesIO(data), str(path), self._encoding_of(path)) as source:
+            table, _ = read_csv(source, str(path), delimiter, schema)
         return table, schema
+
+    def _encoding_of(self, path: Path) -> str | None:
+        """The encoding the resource of the file ``path`` declares, if any."""
+        for name in self.resource_names():
+            if self.resource_path(name) == path:
+                return declared_encoding(self.resource(name) or {}, self.descriptor_path or path)
+        return None
 
     # --- tables -----------------------------------------------------------------------------
 
@@ -172,15 +187,19 @@ class Package:
         assert self._cells is not None
         found = list(self._cells)
         for path in self.table_files()[1:]:
-            found += read_cells(self.read_bytes(path), str(path), path.suffix)
+            encoding = self._encoding_of(path)
+            found += read_cells(self.read_bytes(path), str(path), path.suffix, encoding)
         return found
 
     def _read(self, *, with_cells: bool) -> None:
+        import dataclasses
+
         import numpy as np
 
         from dahpkg.package import table as reader
         from dahpkg.package.cells import grid_cells
-        from dahpkg.package.text import data_sheet, workbook_sheets
+        from dahpkg.package.encoding import as_utf8
+        from dahpkg.package.text import Workbook, choose_sheet
 
         where = str(self.table_path)
         if not self.table_path.is_file():
@@ -189,20 +208,22 @@ class Package:
             # Opened once and parsed from the open file: a large registry is not loaded whole.
             with self.table_path.open("rb") as source:
                 if self.format == "csv":
-                    table, cells = reader.read_csv(
-                        source, where, self.delimiter, self.schema, with_cells=with_cells
-                    )
+                    with as_utf8(source, where, self.encoding) as text:
+                        table, cells = reader.read_csv(
+                            text, where, self.delimiter, self.schema, with_cells=with_cells
+                        )
                     # A table already handed out stays the one every stage sees.
                     self._table = self._table or table
                     self._cells = [cells] if cells is not None else None
                     return
-                sheets = workbook_sheets(source, where, only_data_sheet=not with_cells)
+                book = Workbook(source, where)
+                name, other = choose_sheet(book, self.schema.names, self.sheet)
+                sheets = [(n, book.read(n)) for n in book.names if with_cells or n == name]
         except OSError as exc:
             raise InputError(f"{self.table_path} cannot be read: {exc.strerror or exc}") from None
-        name = data_sheet([n for n, _ in sheets])
         grid = dict(sheets)[name]
-        self._table = self._table or reader.read_grid(grid, f"{where}, sheet '{name}'",
-                                                      self.schema, name)  # fmt: skip
+        table = reader.read_grid(grid, f"{where}, sheet '{name}'", self.schema, name)
+        self._table = self._table or dataclasses.replace(table, other_sheet=other)
         if with_cells:
             self._cells = [grid_cells(f"{where}, sheet '{n}'", g, np.arange(2, len(g) + 1))
                            for n, g in sheets]  # fmt: skip
@@ -216,7 +237,7 @@ class Package:
         if absent:
             raise DataError(
                 f"{self.name}: the episode table lacks {len(absent)} declared column(s) "
-                f"({', '.join(absent)}); run `dahpkg validate` for details"
+                f"({', '.join(absent)}){table.sheet_hint()}; run `dahpkg validate` for details"
             )
         bad = int(table.type_errors.to_numpy().sum())
         if bad:
@@ -279,18 +300,29 @@ def shipped_schema() -> TableSchema:
     return open_package().schema
 
 
-def open_package(path: PackageLike = None) -> Package:
+def open_package(
+    path: PackageLike = None, *, sheet: str | None = None, encoding: str | None = None
+) -> Package:
     """Open what ``path`` points to, reading its descriptor and episode schema.
 
-    ``path`` may be a ``datapackage.json``, a folder holding one, or a CSV/XLSX file of episodes
-    (checked against the shipped schema). ``None`` means the package that ships with dahpkg;
-    a `Package` is returned as it is, so that every public function takes either.
+    ``path`` may be a ``datapackage.json``, a folder holding one, or a file of episodes
+    (.csv, .tsv, .txt or .xlsx; checked against the shipped schema). ``None`` means the
+    package that ships with dahpkg; a `Package` is returned as it is, so that every public
+    function takes either.
+
+    ``sheet`` names the sheet of a workbook to read (by default, the first whose header has
+    the data dictionary's columns). ``encoding`` is a loose CSV file's (by default UTF-8, or
+    UTF-16 when the file starts with its byte-order mark; ``cp1252`` for Excel's "CSV" on a
+    Western European Windows); a package's resource declares its own.
 
     >>> open_package().format
     'csv'
     """
     if isinstance(path, Package):
         return path
+    from dahpkg.package.encoding import codec_name
+
+    encoding = codec_name(encoding)
     target = package_root() / DESCRIPTOR if path is None else Path(path)
     if not target.exists():
         raise InputError(f"no such file or folder: {target}")
@@ -300,13 +332,24 @@ def open_package(path: PackageLike = None) -> Package:
         target = target / DESCRIPTOR
     suffix = target.suffix.lower()
     if suffix == ".json":
-        return _from_descriptor(target)
+        if encoding is not None:
+            raise InputError(
+                f"--encoding is for a loose CSV file: {target} declares its tables' encoding "
+                'itself (the "encoding" of a resource)'
+            )
+        package = _from_descriptor(target)
+        package.sheet = sheet
+        return package
     if suffix in EPISODE_FORMATS:
-        fmt: Literal["csv", "xlsx"] = "csv" if suffix == ".csv" else "xlsx"
-        return Package(target, fmt, shipped_schema())
+        fmt: Literal["csv", "xlsx"] = "xlsx" if suffix == ".xlsx" else "csv"
+        if encoding is not None and fmt == "xlsx":
+            raise InputError(f"--encoding is for a CSV file: {target.name} is a workbook")
+        if sheet is not None and fmt == "csv":
+            raise InputError(f"--sheet is for a workbook: {target.name} is a CSV file")
+        return Package(target, fmt, shipped_schema(), encoding=encoding, sheet=sheet)
     raise InputError(
         f"cannot read {target.name}: give a datapackage.json, a folder holding one, "
-        "or an episode table as .csv or .xlsx"
+        "or an episode table as .csv, .tsv, .txt or .xlsx"
     )
 
 
@@ -324,7 +367,7 @@ def _from_descriptor(path: Path) -> Package:
     fmt = EPISODE_FORMATS.get(table.suffix.lower())
     if fmt is None:
         raise InputError(
-            f"the '{EPISODES}' resource must be a .csv or .xlsx file, not {table.name}"
+            f"the '{EPISODES}' resource must be a .csv, .tsv, .txt or .xlsx file, not {table.name}"
         )
     files = {path: data}
     reference = resource.get("schema")
@@ -343,18 +386,9 @@ def _from_descriptor(path: Path) -> Package:
         schema = schema.completed_from(shipped_schema())
     kind: Literal["csv", "xlsx"] = "csv" if fmt == "csv" else "xlsx"
     package = Package(table, kind, schema, descriptor_path=path, descriptor=descriptor, files=files)
-    package.delimiter = _delimiter(resource)
+    package.delimiter = declared_delimiter(resource)
+    package.encoding = declared_encoding(resource, path)
     return package
-
-
-def _delimiter(resource: Mapping[str, Any]) -> str | None:
-    """The delimiter a resource's dialect declares; None to detect it from the header row.
-
-    A dialect given as a path is refused by the Data Package profile (the v2 profile wants the
-    descriptor inline), so that no file is read for it."""
-    dialect = resource.get("dialect")
-    delimiter = dialect.get("delimiter") if isinstance(dialect, Mapping) else None
-    return delimiter if isinstance(delimiter, str) and len(delimiter) == 1 else None
 
 
 def load(path: PackageLike = None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ a date as its date, a shared string by its index, looked up once the sheet is re
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,10 @@ def whole(text: str | None) -> int:
     return number if 0 <= number < 1 << 31 else -1
 
 
+class _HeaderRead(Exception):
+    """Stops the parse of a sheet once its header row is read."""
+
+
 class SheetReader:
     """One worksheet streamed into a `GridBuilder`: its cells' text by row and column."""
 
@@ -92,14 +97,20 @@ class SheetReader:
         self.formula_kind: str | None = None
         self.formula_group: str | None = None
         self.shared_formulas: dict[str, str] = {}
+        self.header_only = False
 
     def _here(self) -> str:
         cell = self.ref or f"in column {self.column + 1}"
         return f"{self.where}, row {self.row}, cell {shown(cell)}"
 
-    def read(self, parse: Parse, part: str, strings: pa.Array) -> Grid:
+    def read(
+        self, parse: Parse, part: str, strings: pa.Array, *, header_only: bool = False
+    ) -> Grid:
+        """The sheet's cells; with ``header_only``, its first row alone, the rest unread."""
         self.part = part
-        parse(part, self.start, self.end, self.texts.add)
+        self.header_only = header_only
+        with contextlib.suppress(_HeaderRead):
+            parse(part, self.start, self.end, self.texts.add)
         return self.grid.finish(strings)
 
     # Called by expat for every element: kept to a few comparisons, as a sheet has millions.
@@ -113,6 +124,8 @@ class SheetReader:
         code = CODES.get(name)
         if depth == 3 and code == ROW:
             self.row = self.grid.row_number(attrs.get("r"), self.row)
+            if self.row > 1 and self.header_only:
+                raise _HeaderRead  # the header row is whole: the other rows are not wanted
             self.column = 0
         elif depth == 4 and code == CELL:
             self.in_cell = True

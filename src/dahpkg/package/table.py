@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 from dahpkg.package import text as _text
+from dahpkg.package.encoding import refuse_undecodable
 from dahpkg.package.schema import DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES
 
 if TYPE_CHECKING:
@@ -71,6 +72,15 @@ class Table:
     ragged: tuple[RaggedRow, ...] = ()
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Another sheet of the workbook that has declared columns the sheet read lacks.
+    other_sheet: str | None = None
+
+    def sheet_hint(self) -> str:
+        """What to do when the sheet read lacks columns another sheet has ("" if none)."""
+        if self.other_sheet is None:
+            return ""
+        name = self.other_sheet
+        return f"; the sheet '{name}' has them: give --sheet \"{name}\" to read it instead"
 
 
 def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: TableSchema, *,
@@ -90,8 +100,8 @@ def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: Table
         head = _text.header_line(source, where, delimiter)
         delimiter = delimiter or _text.detect_delimiter(head)
         labels = _text.unique_labels(_text.header_cells(head, delimiter, where), where)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where} is not UTF-8 text (byte {exc.start})") from None
+    except UnicodeDecodeError:
+        raise refuse_undecodable(source, where) from None
     declared = {f.name: f for f in schema.fields}
     # Read as text from the start: unknown columns, and fields whose spellings of true, false
     # or missing are not the parser's. The others the parser types (or the emulation below).

@@ -15,9 +15,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 from dahpkg.limits import limit
+from dahpkg.package.encoding import refuse_undecodable
 
 # A workbook's sheets are read by `dahpkg.package.workbook`; named here too, beside the CSV.
-from dahpkg.package.workbook import data_sheet as data_sheet
+from dahpkg.package.workbook import Workbook as Workbook
+from dahpkg.package.workbook import choose_sheet as choose_sheet
 from dahpkg.package.workbook import workbook_sheets as workbook_sheets
 
 if TYPE_CHECKING:
@@ -219,7 +221,7 @@ def parse_csv(
                 ),
             )  # fmt: skip
             if undecodable:
-                raise InputError(f"{where} is not UTF-8 text")
+                raise refuse_undecodable(source, where)
             rows = table.num_rows + len(invalid)
             if rows * len(labels) > cells.value():
                 found = f"{rows:,} rows of {len(labels):,} columns"
@@ -232,7 +234,7 @@ def parse_csv(
             # pyarrow quotes the offending row; a cell may be an identifier, so it is cut.
             message = re.sub(r"(columns, got \d+|column)\s*:.*", r"\1", str(exc), flags=re.S)
             if "invalid UTF8" in message:
-                raise InputError(f"{where} is not UTF-8 text") from None
+                raise refuse_undecodable(source, where) from None
             # A cell, or the header, longer than a block: read in larger blocks.
             larger = "straddling" in message or "larger than block size" in message
             if larger:

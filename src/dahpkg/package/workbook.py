@@ -109,38 +109,84 @@ class Book:
         return refuse
 
 
-def workbook_sheets(source: IO[bytes], where: str, *,
-                    only_data_sheet: bool = False) -> list[tuple[str, Grid]]:  # fmt: skip
-    """Every worksheet of a workbook (or only the data sheet), its cells as text."""
-    book = Book(source, where)
-    package = Relations(book, "")
-    workbook = package.part_of("officeDocument") or "xl/workbook.xml"
-    relations = Relations(book, workbook)
-    listed = Sheets(book, workbook)
-    sheets: list[tuple[str, str]] = []
-    for name, rid in listed.sheets:
-        kind, part = relations.by_id.get(rid, ("worksheet", ""))
-        if kind == "chartsheet":  # a chart, no cells
-            continue
-        if not book.has(part):
-            raise damaged(where, f"its sheet '{name}' has no part {part}".rstrip())
-        sheets.append((name, part))
-    if not sheets:
-        raise damaged(where, "it has no sheet")
-    strings = SharedStrings(book, relations.part_of("sharedStrings")).strings
-    styles = DateStyles(book, relations.part_of("styles"))
-    wanted = data_sheet([n for n, _ in sheets]) if only_data_sheet else None
-    dates = (styles.dates, styles.durations)
-    return [
-        (name, SheetReader(where, f"{where}, sheet '{name}'", dates, listed.epoch).read(
-            book.parse, part, strings))
-        for name, part in sheets
-        if wanted in (None, name)
-    ]  # fmt: skip
+class Workbook:
+    """A workbook's worksheets by name (``names``, in order), each read when asked."""
+
+    def __init__(self, source: IO[bytes], where: str) -> None:
+        self.where = where
+        self.book = book = Book(source, where)
+        package = Relations(book, "")
+        workbook = package.part_of("officeDocument") or "xl/workbook.xml"
+        relations = Relations(book, workbook)
+        listed = Sheets(book, workbook)
+        self.parts: dict[str, str] = {}
+        for name, rid in listed.sheets:
+            kind, part = relations.by_id.get(rid, ("worksheet", ""))
+            if kind == "chartsheet":  # a chart, no cells
+                continue
+            if not book.has(part):
+                raise damaged(where, f"its sheet '{name}' has no part {part}".rstrip())
+            self.parts.setdefault(name, part)
+        if not self.parts:
+            raise damaged(where, "it has no sheet")
+        self.names = list(self.parts)
+        self.strings = SharedStrings(book, relations.part_of("sharedStrings")).strings
+        styles = DateStyles(book, relations.part_of("styles"))
+        self.dates = (styles.dates, styles.durations)
+        self.epoch = listed.epoch
+
+    def read(self, name: str, *, header_only: bool = False) -> Grid:
+        """The cells of sheet ``name`` as text; with ``header_only``, its first row alone."""
+        reader = SheetReader(self.where, f"{self.where}, sheet '{name}'", self.dates, self.epoch)
+        return reader.read(self.book.parse, self.parts[name], self.strings,
+                           header_only=header_only)  # fmt: skip
+
+    def header(self, name: str) -> set[str]:
+        """The column names of sheet ``name``, read from its first row only."""
+        return {text.strip() for text in self.read(name, header_only=True).header()}
+
+
+def workbook_sheets(source: IO[bytes], where: str) -> list[tuple[str, Grid]]:
+    """Every worksheet of a workbook, its cells as text."""
+    book = Workbook(source, where)
+    return [(name, book.read(name)) for name in book.names]
+
+
+def choose_sheet(
+    book: Workbook, declared: tuple[str, ...], named: str | None = None
+) -> tuple[str, str | None]:
+    """The sheet holding the episodes, and another sheet that has the data dictionary's
+    columns when the one chosen lacks some (else None).
+
+    The sheet ``named``; else the first whose header has every declared column; else the one
+    with the most of them (the first of equals), or, with none, one named for episodes or data,
+    else the first. A workbook may carry a pivot table, lists or instructions beside its data:
+    a sheet is chosen by what it holds, not by its name.
+    """
+    wanted = set(declared)
+    if named is not None:
+        if named not in book.parts:
+            listed = ", ".join(f"'{n}'" for n in book.names)
+            raise InputError(
+                f"{book.where} has no sheet named '{named}'; its sheets are {listed}: give one "
+                "of them to --sheet"
+            )
+        have = len(book.header(named) & wanted)
+        if have == len(wanted):
+            return named, None
+        better = (n for n in book.names if n != named and len(book.header(n) & wanted) > have)
+        return named, next(better, None)
+    counts: list[int] = []
+    for name in book.names:
+        counts.append(len(book.header(name) & wanted))
+        if counts[-1] == len(wanted):
+            return name, None
+    best = max(range(len(counts)), key=counts.__getitem__)  # the first of the most
+    return (book.names[best] if counts[best] else data_sheet(book.names)), None
 
 
 def data_sheet(names: list[str]) -> str:
-    """The sheet holding the episodes: one named for them, else the first."""
+    """The sheet named for the episodes, else the first: when no header tells."""
     for wanted in ("episode", "data"):
         for name in names:
             if wanted in name.lower():
