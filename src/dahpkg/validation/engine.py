@@ -240,7 +240,12 @@ class _Run:
             "schema-fields-present",
             len(declared),
             [
-                (f"the column {n} ({self.schema.field(n).label}) is missing", n, None)
+                (
+                    f"the column {n} ({self.schema.field(n).label}) is missing"
+                    + self.table.sheet_hint(),
+                    n,
+                    None,
+                )
                 for n in absent
             ],
         )
