@@ -104,6 +104,34 @@ def format_option(choices: list[str], default: str, help: str) -> Callable[[F], 
     )
 
 
+def input_options(func: F) -> F:
+    """``--sheet`` and ``--encoding``, for the commands that read a loose file of episodes;
+    pass them to `opened`."""
+    func = click.option(
+        "--encoding",
+        metavar="NAME",
+        help="The encoding of a CSV file that is not UTF-8 or UTF-16 (with its byte-order "
+        'mark), e.g. cp1252 for "CSV" saved by Excel on a Western European Windows. A '
+        "package's resource declares its own.",
+    )(func)
+    return click.option(
+        "--sheet",
+        metavar="NAME",
+        help="The sheet of a workbook to read (by default the first whose header has the "
+        "data dictionary's columns).",
+    )(func)
+
+
+def opened(path: Path | None, sheet: str | None, encoding: str | None) -> Any:
+    """What a command reads: ``path`` itself, or with ``--sheet``/``--encoding`` the package
+    opened with them (`dahpkg.package.open_package`), which every public function takes."""
+    if sheet is None and encoding is None:
+        return path
+    from dahpkg.package import open_package
+
+    return open_package(path, sheet=sheet, encoding=encoding)
+
+
 def release_options(func: F) -> F:
     """``--risk-accepted``, ``--generalise`` and ``--not-identifier``, shared by every command
     that releases data."""
