@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dahpkg.cli.options import RegistryGroup, output_option, release_options, user_errors
+from dahpkg.cli.options import (
+    RegistryGroup,
+    input_options,
+    opened,
+    output_option,
+    release_options,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from dahpkg.export.formats import Format
@@ -126,6 +133,7 @@ def _single_file_command(fmt: Format) -> click.Command:
         --generalise ages=10y --risk-accepted "consent obtained"
     """)  # fmt: skip
     @click.argument("path", required=False, type=click.Path(path_type=Path))
+    @input_options
     @click.option(
         "--output",
         "-o",
@@ -137,10 +145,12 @@ def _single_file_command(fmt: Format) -> click.Command:
     @release_options
     @user_errors
     def command(path: Path | None, output: Path, force: bool, risk_accepted: str | None,
-                generalise: str | None, not_identifiers: tuple[str, ...]) -> None:  # fmt: skip
+                generalise: str | None, not_identifiers: tuple[str, ...],
+                sheet: str | None = None, encoding: str | None = None) -> None:  # fmt: skip
         from dahpkg.export import export_file
 
-        written = export_file(fmt.name, path, output, force=force, risk_accepted=risk_accepted,
+        source = opened(path, sheet, encoding)
+        written = export_file(fmt.name, source, output, force=force, risk_accepted=risk_accepted,
                               generalise=generalise, not_identifiers=not_identifiers)  # fmt: skip
         click.echo(f"{written}: {written.stat().st_size:,} bytes")
 

@@ -11,7 +11,9 @@ from dahpkg.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
     format_option,
+    input_options,
     not_identifier_option,
+    opened,
     report_output_options,
     user_errors,
     write_output,
@@ -20,6 +22,7 @@ from dahpkg.cli.options import (
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@input_options
 @format_option(["text", "json"], "text", "Report format.")
 @click.option(
     "--generalise",
@@ -45,6 +48,8 @@ def privacy(
     not_identifiers: tuple[str, ...],
     output: Path | None,
     force: bool,
+    sheet: str | None = None,
+    encoding: str | None = None,
 ) -> None:
     """Check the disclosure risk before anything leaves the machine.
 
@@ -66,7 +71,8 @@ def privacy(
     """
     from dahpkg.privacy import check, render_json, render_text
 
-    report = check(path, generalise=generalise, min_k=min_k, not_identifiers=not_identifiers)
+    source = opened(path, sheet, encoding)
+    report = check(source, generalise=generalise, min_k=min_k, not_identifiers=not_identifiers)
     write_output((render_json if fmt == "json" else render_text)(report), output, force=force)
     if output is not None:
         click.echo(f"{report.headline()}; report written to {output}")

@@ -6,11 +6,19 @@ from pathlib import Path
 
 import click
 
-from dahpkg.cli.options import format_option, report_output_options, user_errors, write_output
+from dahpkg.cli.options import (
+    format_option,
+    input_options,
+    opened,
+    report_output_options,
+    user_errors,
+    write_output,
+)
 
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@input_options
 @click.option(
     "--by",
     type=click.Choice(["group", "diagnosis", "none"]),
@@ -21,7 +29,15 @@ from dahpkg.cli.options import format_option, report_output_options, user_errors
 @format_option(["text", "md", "html", "csv"], "text", "Output format.")
 @report_output_options("table")
 @user_errors
-def summary(path: Path | None, by: str, fmt: str, output: Path | None, force: bool) -> None:
+def summary(
+    path: Path | None,
+    by: str,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> None:
     """Describe the cohort: counts with denominators, medians with quartiles, by disease group.
 
     Patient-level variables (sex, race, diagnosis, age at diagnosis, inaugural DAH, relapse,
@@ -35,6 +51,6 @@ def summary(path: Path | None, by: str, fmt: str, output: Path | None, force: bo
     """
     from dahpkg.letter.summary import RENDERERS, summarise
 
-    write_output(RENDERERS[fmt](summarise(path, by)), output, force=force)
+    write_output(RENDERERS[fmt](summarise(opened(path, sheet, encoding), by)), output, force=force)
     if output is not None:
         click.echo(f"Cohort summary written to {output}")

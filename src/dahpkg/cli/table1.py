@@ -6,15 +6,30 @@ from pathlib import Path
 
 import click
 
-from dahpkg.cli.options import format_option, report_output_options, user_errors, write_output
+from dahpkg.cli.options import (
+    format_option,
+    input_options,
+    opened,
+    report_output_options,
+    user_errors,
+    write_output,
+)
 
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@input_options
 @format_option(["md", "tsv", "html", "docx", "latex"], "md", "Output format; docx needs --output.")
 @report_output_options("table")
 @user_errors
-def table1(path: Path | None, fmt: str, output: Path | None, force: bool) -> None:
+def table1(
+    path: Path | None,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> None:
     """Render Table I of the letter from the episode table, in the published layout.
 
     Relapse rows leave the patient-level cells blank, as the letter prints them. Every cell that
@@ -33,7 +48,7 @@ def table1(path: Path | None, fmt: str, output: Path | None, force: bool) -> Non
 
     if fmt == "docx" and output is None:
         raise InputError("a Word document needs a file: add --output table1.docx")
-    rendered = render(path, fmt)
+    rendered = render(opened(path, sheet, encoding), fmt)
     write_output(rendered.content, output, force=force)
     for difference in rendered.differences:
         click.echo(difference.describe(), err=True)
