@@ -11,6 +11,8 @@ from dahpkg.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
     format_option,
+    input_options,
+    opened,
     report_output_options,
     user_errors,
     write_output,
@@ -20,6 +22,7 @@ from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@input_options
 @format_option(["text", "json", "html"], "text", "Report format.")
 @report_output_options("report")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
@@ -42,11 +45,13 @@ from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
 def validate(
     path: Path | None, fmt: str, output: Path | None, force: bool, strict: bool, quiet: bool,
     max_examples: int, annotate: Path | None = None,
+    sheet: str | None = None, encoding: str | None = None,
 ) -> None:  # fmt: skip
     """Check episodes against the data dictionary and the clinical rules.
 
-    PATH is a datapackage.json, a folder holding one, or a CSV/XLSX file of episodes (checked
-    against the shipped schema). Without PATH, the package that ships with dahpkg is checked.
+    PATH is a datapackage.json, a folder holding one, or a file of episodes (.csv, .tsv, .txt
+    or .xlsx, checked against the shipped schema). Without PATH, the package that ships with
+    dahpkg is checked.
 
     \b
     Examples:
@@ -54,6 +59,8 @@ def validate(
       dahpkg validate our_centre.xlsx --format html --output report.html
       dahpkg validate path/to/datapackage.json --format json --strict
       dahpkg validate our_centre.xlsx --annotate checked.xlsx
+      dahpkg validate our_centre.xlsx --sheet "Sheet1"
+      dahpkg validate saved_by_excel.csv --encoding cp1252
 
     Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 unreadable input.
     """
@@ -63,7 +70,8 @@ def validate(
 
     progress = Progress(enabled=not quiet)
     try:
-        report = run(path, max_examples=max_examples, progress=progress.step)
+        source = opened(path, sheet, encoding)
+        report = run(source, max_examples=max_examples, progress=progress.step)
     finally:
         progress.done()
     write_output(render(report, fmt), output, force=force)
@@ -72,6 +80,6 @@ def validate(
     if annotate is not None:
         from dahpkg.export.annotate import annotate as write_annotated
 
-        write_annotated(path, annotate, force=force)
+        write_annotated(source, annotate, force=force)
         click.echo(f"Each finding marked on its cell in {annotate}", err=True)
     sys.exit(EXIT_OK if report.passed(strict=strict) else EXIT_INVALID)
