@@ -112,3 +112,11 @@ def test_the_cli_reads_an_encoding_and_refuses_without_a_traceback(tmp_path: Pat
     assert "--encoding cp1252" in result.stderr and "line 2" in result.stderr
     result = CliRunner().invoke(main, ["validate", "-q", str(path), "--encoding", "cp1252"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_utf16_file_is_decoded_within_the_bounds(tmp_path: Path) -> None:
+    # A header row that never ends is refused as it is decoded, before the rest is.
+    path = tmp_path / "wide.txt"
+    path.write_bytes(codecs.BOM_UTF16_LE + ("a\t" * 200_000).encode("utf-16-le"))
+    with pytest.raises(InputError, match="header row: the number of columns"):
+        dahpkg.validate(path)

@@ -113,3 +113,14 @@ def test_a_clean_file_read_typed_still_refuses_a_spaced_number(tmp_path: Path) -
     [finding] = dahpkg.validate(target).findings
     assert (finding.rule, finding.value) == ("schema-type", " 52")
     assert "did you mean 52?" in finding.message
+
+
+def test_a_repeated_key_is_quoted_with_its_spaces_shown(tmp_path: Path) -> None:
+    header, rows = read_rows(EPISODES_CSV)
+    row = row_of(rows, 3, 1)
+    row["patient_id"] = "3 "
+    rows.append(dict(row))  # the same row twice
+    path = tmp_path / "centre.csv"
+    write_rows(path, header, rows)
+    [repeated] = [f for f in dahpkg.validate(path).findings if f.rule == "schema-primary-key"]
+    assert repeated.message.startswith("Patient 3\u2423, ")

@@ -29,6 +29,7 @@ ADVICE = (
     "in, e.g. --encoding cp1252 (Excel on Windows in Western Europe)"
 )
 UTF8 = "utf-8"
+DELIMITERS = ",;\t"  # those detected (dahpkg.package.text), counted here before one is
 BYTE_ORDER_MARKS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
 
@@ -97,15 +98,19 @@ def _transcode(source: IO[bytes], where: str, codec: str, skip: int, sink: IO[by
     Bounded as a parsed file is: more lines than ``max_cells``, or more characters than its
     separators leave room for at ``max_cell_chars`` a cell, stop it as it goes.
     """
-    cells, chars = limit("max_cells"), limit("max_cell_chars")
+    cells, chars, columns = limit("max_cells"), limit("max_cell_chars"), limit("max_columns")
     lines, separators, length = 0, 0, 0
     for text in _decoded(source, where, codec, skip):
         sink.write(text.encode(UTF8))
         lines += text.count("\n") + text.count("\r")
-        separators += sum(text.count(d) for d in "\n\r,;\t")
+        separators += sum(text.count(d) for d in f"\n\r{DELIMITERS}")
         length += len(text)
         if lines > cells.value():
             raise cells.exceeded(where, f"more than {cells.value():,} lines")
+        # A header row that has not ended: wider than the bound whichever its delimiter.
+        if not lines and separators > len(DELIMITERS) * columns.value():
+            found = f"at least {separators // len(DELIMITERS) + 1:,} columns"
+            raise columns.exceeded(f"{where}, header row", found)
         # Every cell within the bound: no more characters than that, quotes and separators.
         if length > (separators + 1) * (chars.value() + 3):
             raise chars.exceeded(where, "a cell runs on without ending")

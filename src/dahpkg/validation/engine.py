@@ -27,7 +27,12 @@ from dahpkg.package import (
 )
 from dahpkg.progress import silent
 from dahpkg.validation import confirm
-from dahpkg.validation.messages import constraint_message, type_message, unknown_column_message
+from dahpkg.validation.messages import (
+    constraint_message,
+    type_message,
+    unknown_column_message,
+    visible,
+)
 from dahpkg.validation.report import (
     DEFAULT_MAX_EXAMPLES,
     Confirmation,
@@ -427,7 +432,8 @@ class _Run:
         found = [
             self.finding(
                 pk_rule, i, key[0],
-                ", ".join(f"{lab} {self._key(i, k)}" for lab, k in zip(labels, key, strict=True))
+                ", ".join(f"{lab} {visible(str(self._key(i, k)))}"
+                          for lab, k in zip(labels, key, strict=True))
                 + " is recorded on more than one row",
                 self.written(i, key[0]),
             )
