@@ -120,3 +120,12 @@ def test_a_utf16_file_is_decoded_within_the_bounds(tmp_path: Path) -> None:
     path.write_bytes(codecs.BOM_UTF16_LE + ("a\t" * 200_000).encode("utf-16-le"))
     with pytest.raises(InputError, match="header row: the number of columns"):
         dahpkg.validate(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "UTF-16LE", "utf8"])
+def test_a_named_encoding_agrees_with_the_mark_or_reads_utf8(tmp_path: Path, encoding: str) -> None:
+    # The byte-order mark is never read as part of the first column's name.
+    name = "utf8.csv" if encoding == "utf8" else "unicode-text.txt"
+    path = tmp_path / name
+    path.write_bytes(SPREADSHEET_FILES[name])
+    assert dahpkg.validate(open_package(path, encoding=encoding)).valid

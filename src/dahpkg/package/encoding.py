@@ -81,8 +81,9 @@ def as_utf8(source: IO[bytes], where: str, encoding: str | None = None) -> Itera
     source.seek(0)
     codec = codec_name(encoding)
     skip = 0
-    if codec in (None, "utf-16") and head in BYTE_ORDER_MARKS:
-        codec, skip = BYTE_ORDER_MARKS[head], 2  # the mark says which end comes first
+    marked = BYTE_ORDER_MARKS.get(head)
+    if marked is not None and codec in (None, "utf-16", marked):
+        codec, skip = marked, 2  # the mark says which end comes first, and is no text
     if codec in (None, UTF8):
         yield source
         return
@@ -102,7 +103,7 @@ def _transcode(source: IO[bytes], where: str, codec: str, skip: int, sink: IO[by
     lines, separators, length = 0, 0, 0
     for text in _decoded(source, where, codec, skip):
         sink.write(text.encode(UTF8))
-        lines += text.count("\n") + text.count("\r")
+        lines += text.count("\n") + text.count("\r")  # a CRLF twice: loose, never tight
         separators += sum(text.count(d) for d in f"\n\r{DELIMITERS}")
         length += len(text)
         if lines > cells.value():
@@ -139,8 +140,9 @@ def _decoded(source: IO[bytes], where: str, codec: str, skip: int = 0) -> Iterat
         offset += len(block)
 
 
-def _undecodable(data: bytes, start: int, end: int, where: str, codec: str, offset: int,
-                 line: int) -> InputError:  # fmt: skip
+def _undecodable(
+    data: bytes, start: int, end: int, where: str, codec: str, offset: int, line: int
+) -> InputError:
     """The refusal of the bytes ``data[start:end]``, ``data`` being ``offset`` bytes into the
     file, on line ``line``."""
     line += data[:start].decode(codec, errors="replace").count("\n")
