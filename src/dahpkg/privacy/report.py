@@ -181,9 +181,9 @@ def render_text(report: PrivacyReport) -> str:
 
 
 INITIALS_ADVICE = (
-    "initials are searched as capitals standing alone or dotted (JMS, J.M.S.); a clinical "
-    "abbreviation read as initials is cleared wherever it appears with --not-identifier ABC "
-    "(the abbreviation itself)"
+    "initials are two to four capitals standing alone, or dotted capitals; an abbreviation "
+    "read as initials (your centre's, say) is cleared wherever it appears with "
+    "--not-identifier ABC (the abbreviation itself)"
 )
 
 
