@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from dahpkg.cli.options import (
     user_errors,
     write_output,
 )
+from dahpkg.errors import DahpkgError, InputError
 from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
 
 
@@ -41,10 +43,16 @@ from dahpkg.validation.report import DEFAULT_MAX_EXAMPLES
     show_default=True,
     help="Findings listed per rule; failures are always counted in full.",
 )
+@click.option(
+    "--confirmations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of confirmed exceptions (patient_id, episode, rule, reason) for a loose file; "
+    "a package carries its own as its 'confirmations' resource.",
+)
 @user_errors
 def validate(
     path: Path | None, fmt: str, output: Path | None, force: bool, strict: bool, quiet: bool,
-    max_examples: int, annotate: Path | None = None,
+    max_examples: int, annotate: Path | None = None, confirmations: Path | None = None,
     sheet: str | None = None, encoding: str | None = None,
 ) -> None:  # fmt: skip
     """Check episodes against the data dictionary and the clinical rules.
@@ -62,7 +70,12 @@ def validate(
       dahpkg validate our_centre.xlsx --sheet "Sheet1"
       dahpkg validate saved_by_excel.csv --encoding cp1252
 
-    Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 unreadable input.
+    A reviewed case of a confirmable rule (`dahpkg rules`) is confirmed, with its reason, in
+    the package's data/confirmations.csv (or --confirmations FILE): it is then reported as
+    confirmed and fails nothing.
+
+    Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 unreadable input (the
+    requested report is still written, saying why).
     """
     from dahpkg.progress import Progress
     from dahpkg.validation import validate as run
@@ -71,7 +84,11 @@ def validate(
     progress = Progress(enabled=not quiet)
     try:
         source = opened(path, sheet, encoding)
-        report = run(source, max_examples=max_examples, progress=progress.step)
+        report = run(source, max_examples=max_examples, progress=progress.step,
+                     confirmations=confirmations)  # fmt: skip
+    except InputError as exc:
+        _unreadable(path, exc, fmt, output, force)
+        raise
     finally:
         progress.done()
     write_output(render(report, fmt), output, force=force)
@@ -80,6 +97,20 @@ def validate(
     if annotate is not None:
         from dahpkg.export.annotate import annotate as write_annotated
 
-        write_annotated(source, annotate, force=force)
+        write_annotated(source, annotate, force=force, confirmations=confirmations)
         click.echo(f"Each finding marked on its cell in {annotate}", err=True)
     sys.exit(EXIT_OK if report.passed(strict=strict) else EXIT_INVALID)
+
+
+def _unreadable(path: Path | None, exc: InputError, fmt: str, output: Path | None,
+                force: bool) -> None:  # fmt: skip
+    """An input that cannot be read still gets the report asked for (a file, or JSON/HTML on
+    standard output), saying why; the one-line reason follows on standard error."""
+    if output is None and fmt == "text":
+        return
+    from dahpkg.validation.render import render_unreadable
+
+    source = str(path) if path is not None else "the shipped package"
+    # When the report cannot be written (it exists, say), the reason is still printed.
+    with contextlib.suppress(DahpkgError):
+        write_output(render_unreadable(source, str(exc), fmt), output, force=force)

@@ -101,6 +101,26 @@ def disclosure_section(prepared: Prepared) -> list[str]:
     return [*lines, "", "The full assessment is in disclosure-risk.txt.", ""]
 
 
+def confirmations_section(prepared: Prepared) -> list[str]:
+    """The confirmed exceptions: findings of dahpkg's clinical rules that the authors reviewed
+    and confirmed as correct (see `dahpkg.validation.confirm`), each with its reason."""
+    listed = prepared.report.confirmations
+    if not listed:
+        return []
+    lines = [
+        "## Confirmed exceptions", "",
+        f"{len(listed)} finding(s) of dahpkg's clinical rules were reviewed by the authors and "
+        "confirmed as clinically correct; they are recorded in the package's confirmations "
+        "table and do not fail validation:", "",
+    ]  # fmt: skip
+    lines += [
+        f"- patient {c.patient_id}, episode {c.episode}, rule `{c.rule}`: "
+        + " ".join(c.reason.split())
+        for c in listed
+    ]
+    return [*lines, ""]
+
+
 def readme(prepared: Prepared, names: list[str]) -> str:
     descriptor = prepared.descriptor
     licence = package_licence(descriptor)
@@ -117,6 +137,7 @@ def readme(prepared: Prepared, names: list[str]) -> str:
         *_how_to_cite(prepared),
         "## Data availability statement", "", data_availability(prepared), "",
         *disclosure_section(prepared),
+        *confirmations_section(prepared),
         "## Files", "",
         *(f"- `{n}`: {described.get(n, '')}" for n in names), "",
         "## Licence", "",
