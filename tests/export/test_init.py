@@ -117,6 +117,18 @@ def test_a_workbook_is_converted_to_the_tidy_csv(tmp_path: Path, cases: Path) ->
     assert written == cases.read_bytes()
 
 
+def test_a_workbook_sheet_is_chosen_with_sheet(tmp_path: Path, cases: Path) -> None:
+    workbook = tmp_path / "cases.xlsx"
+    code, _, err = run("export", "xlsx", str(cases), "--output", str(workbook),
+                       "--risk-accepted", CONSENT)  # fmt: skip
+    assert code == 0, err
+    code, _, err = init(tmp_path / "other", workbook, "--sheet", "codebook")
+    assert code == 1 and "nothing was written" in err and not (tmp_path / "other").exists()
+    code, _, err = init(tmp_path / "mine", workbook, "--sheet", "data")
+    assert code == 0, err
+    assert (tmp_path / "mine" / "data" / "episodes.csv").read_bytes() == cases.read_bytes()
+
+
 def test_a_file_with_structural_findings_is_refused_and_nothing_written(tmp_path: Path) -> None:
     header, rows = centre_rows()
     row_of(rows, 104, 1)["age_at_dah"] = "fifty"  # a cell of the wrong type

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dahpkg.cli.options import user_errors
+from dahpkg.cli.options import input_options, opened, user_errors
 
 
 @click.command()
@@ -30,9 +30,11 @@ from dahpkg.cli.options import user_errors
 @click.option("--centre", help="The authors' centre (department, hospital, city, country).")
 @click.option("--cites", metavar="DOI", help="The DOI of the article the data support, if any.")
 @click.option("--name", help="The package's name (default: made from the title).")
+@input_options
 @user_errors
 def init(directory: Path, source: Path, title: str, authors: tuple[str, ...],
-         centre: str | None, cites: str | None, name: str | None) -> None:  # fmt: skip
+         centre: str | None, cites: str | None, name: str | None, sheet: str | None,
+         encoding: str | None) -> None:  # fmt: skip
     """Make a data package of your own cases in DIRECTORY (new, or empty).
 
     The package gets its own datapackage.json (title, authors, centre, the CC-BY-4.0 licence
@@ -54,8 +56,8 @@ def init(directory: Path, source: Path, title: str, authors: tuple[str, ...],
     """
     from dahpkg.export.init import init_package
 
-    made = init_package(directory, source, title=title, authors=authors, centre=centre,
-                        cites=cites, name=name)  # fmt: skip
+    made = init_package(directory, opened(source, sheet, encoding), title=title,
+                        authors=authors, centre=centre, cites=cites, name=name)  # fmt: skip
     click.echo(f"Package {made.name} made in {made.root}: {made.episodes} episodes of "
                f"{made.patients} patients.")  # fmt: skip
     for name_ in made.files:

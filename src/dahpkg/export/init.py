@@ -102,7 +102,7 @@ def init_package(
     root = _empty_folder(Path(directory))
     shipped = open_package()
     package = open_package(source)
-    report = _convertible(package, source)
+    report = _convertible(package)
     files = {DATA_FILE: _episodes_csv(package)}
     descriptor = _descriptor(shipped, title, name or _name_from(title), people, centre, doi)
     descriptor["resources"] = _resources(shipped, files)
@@ -164,7 +164,7 @@ def _name_from(title: str) -> str:
     return name
 
 
-def _convertible(package: Package, source: PackageLike) -> Report:
+def _convertible(package: Package) -> Report:
     """The file's validation report, if every cell can go into the package as it stands."""
     from dahpkg.validation import validate
 
@@ -176,8 +176,8 @@ def _convertible(package: Package, source: PackageLike) -> Report:
         rules = ", ".join(f"{r.rule.id} ({r.failed})" for r in blocking)
         raise DataError(
             f"{package.name} has {count} finding(s) the package could not hold as they stand "
-            f"({rules}); nothing was written. See each one with `dahpkg validate {source}`, "
-            "correct the file, and run init again"
+            f"({rules}); nothing was written. See each one with `dahpkg validate "
+            f"{package.table_path}`, correct the file, and run init again"
         )
     return report
 
