@@ -24,7 +24,8 @@ def build(package: Path, check: bool) -> None:
     """Rebuild data/episodes.csv and data/inferences.csv from Table I (data/raw/table1.tsv).
 
     PACKAGE is the folder holding datapackage.json (default: the current folder). The build is
-    deterministic: the same Table I always gives the same bytes.
+    deterministic: the same Table I always gives the same bytes. Only the letter's own package
+    has Table I as printed: any other is refused in one line (exit 2).
 
     \b
     Examples:

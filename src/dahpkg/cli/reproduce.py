@@ -34,7 +34,11 @@ def reproduce(path: Path | None, fmt: str, output: Path | None, force: bool) -> 
       dahpkg reproduce
       dahpkg reproduce --format json --output claims.json
 
-    Exit codes: 0 every mismatch is a documented discrepancy of the letter, 1 otherwise.
+    Only the letter's own package (the one with Table I as printed) can be checked: any other
+    package or a loose file is refused in one line (exit 2); describe it with `dahpkg summary`.
+
+    Exit codes: 0 every mismatch is a documented discrepancy of the letter, 1 otherwise, 2 not
+    the letter's package.
     """
     from dahpkg.letter.reproduce import render_json, render_text
     from dahpkg.letter.reproduce import reproduce as run
