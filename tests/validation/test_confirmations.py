@@ -200,4 +200,5 @@ def test_an_unconfirmed_package_does_not_export(confirmed, tmp_path: Path) -> No
     target = tmp_path / "supplement.zip"
     code, _, err = run("export", "supplement", *ACCEPT, str(path), "--output", str(target))
     assert code != 0 and "relapse-at-most-one: 1 failure(s)" in err
+    assert "A reviewed case of relapse-at-most-one" in err and "data/confirmations.csv" in err
     assert not target.exists()

@@ -97,6 +97,7 @@ def prepare(
             + "\n".join(failing + skipped)
             + f"\nRun `dahpkg validate {where}`".rstrip()
             + " for every finding."
+            + _confirmable_hint(report)
         )
     if gate:
         privacy.gate(risk, risk_accepted)
@@ -112,6 +113,18 @@ def prepare(
     accepted = (risk_accepted or "").strip() or None
     return Prepared(package, schema, report, episodes, descriptor, _created(descriptor), risk,
                     accepted)  # fmt: skip
+
+
+def _confirmable_hint(report: Report) -> str:
+    """What to do about a failing confirmable rule whose case the authors reviewed."""
+    rules = [r.rule.id for r in report.results if r.failed and r.rule.confirmable]
+    if not rules:
+        return ""
+    return (
+        f"\nA reviewed case of {', '.join(rules)} that is correct as recorded can be confirmed, "
+        "with its reason, in the package's confirmations table (data/confirmations.csv, Table "
+        "Schema schema/confirmations.schema.json): it then no longer blocks the export."
+    )
 
 
 def _generalised(descriptor: dict[str, Any], rule: Generalisation) -> dict[str, Any]:

@@ -9,6 +9,7 @@ is turned into findings. Confirmed exceptions are taken out of those masks befor
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -159,10 +160,14 @@ class _Run:
         self.results.append(RuleResult(rule_, checked, failed, len(shown), skipped, confirmed[0]))
         self.findings.extend(shown + confirmed[1][: self.max_examples])
 
+    @functools.cached_property
+    def _places(self) -> dict[str, int]:
+        return {label: n for n, label in enumerate(self.table.labels)}
+
     def file_order(self, finding: Finding) -> tuple[int, int, int]:
         """Where a finding is in the file: header problems first, then row by row and, in a
         row, by the column's place in the file; the confirmations' own problems last."""
-        place = {label: n for n, label in enumerate(self.table.labels)}
+        place = self._places
         column = -1 if finding.column is None else place.get(finding.column, len(place))
         if finding.rule == confirm.RULE_ID:
             return (2, 0, 0)
