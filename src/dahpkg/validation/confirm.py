@@ -21,7 +21,7 @@ from dahpkg.package import Package, TableSchema, package_root
 from dahpkg.package.descriptor import parse_json, read_json_bytes
 from dahpkg.validation.messages import visible
 from dahpkg.validation.report import Confirmation, Finding, Report
-from dahpkg.validation.rules import CONFIRMABLE, RULES, rule
+from dahpkg.validation.rules import CONFIRMABLE, RULES, Rule, rule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,6 +77,17 @@ def read(package: Package, file: str | Path | None) -> tuple[Table, TableSchema,
     except OSError as exc:
         raise InputError(f"{path} cannot be read: {exc.strerror or exc}") from None
     return table, schema, str(path)
+
+
+def load(package: Package, file: str | Path | None, check: Callable[..., Report],
+         max_examples: int) -> Confirmations | None:  # fmt: skip
+    """The confirmations of ``package`` (or the loose ``file``), checked against their Table
+    Schema by ``check`` (the engine's `check_table`); None when there are none."""
+    found = read(package, file)
+    if found is None:
+        return None
+    table, schema, where = found
+    return prepare(table, schema, where, check(table, schema, source=where), max_examples)
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,54 @@ class Confirmations:
         return tuple(
             Confirmation(int(p), int(e), r, text) for p, e, r, text in zip(*columns, strict=True)
         )
+
+
+class Matcher:
+    """Confirmations matched against one episode table, rule by rule, from the full failing
+    masks: which rows each confirms, and what each confirmed."""
+
+    def __init__(self, given: Confirmations, frame: pd.DataFrame) -> None:
+        self.given = given
+        self.frame = frame
+        self.found: list[pd.DataFrame] = []  # rule and key of every confirmed failure
+
+    def accepted(self, checked: Rule) -> pd.Series | None:
+        """True on the rows whose patient and episode confirm ``checked``; None if none do."""
+        import pandas as pd
+
+        frame = self.frame
+        if not checked.confirmable or any(k not in frame.columns for k in KEY):
+            return None
+        keys = self.given.keys(checked.id)
+        if not len(keys):
+            return None
+        here = pd.MultiIndex.from_frame(frame[list(KEY)].astype("Int64"))
+        return pd.Series(here.isin(keys), index=frame.index)
+
+    def matched(self, checked: Rule, rows: pd.Series) -> None:
+        keys = self.frame.loc[rows, list(KEY)].drop_duplicates()
+        self.found.append(keys.assign(**{RULE: checked.id}))
+
+    def reason(self, checked: Rule, index: Any) -> str | None:
+        return self.given.reason(checked.id, *(self.frame.at[index, k] for k in KEY))
+
+    def outcome(self, shown: int) -> tuple[int, int, list[Finding], tuple[Confirmation, ...]]:
+        """``confirmation-valid`` as checked: the rows checked, the problems counted in full
+        (the confirmations' own, and those that matched no finding), the first ``shown`` of
+        them, and the confirmations that confirmed a finding."""
+        import pandas as pd
+
+        matched = (
+            pd.concat(self.found, ignore_index=True) if self.found
+            else pd.DataFrame({k: pd.Series(dtype="Int64") for k in KEY})
+            .assign(**{RULE: pd.Series(dtype=str)})
+        )  # fmt: skip
+        for key in KEY:
+            matched[key] = matched[key].astype("Int64")
+        alone, unmatched = self.given.unmatched(matched, shown)
+        given = self.given
+        return (given.rows, given.problem_count + alone, [*given.problems, *unmatched],
+                given.listed(matched))  # fmt: skip
 
 
 def _finding(source: str, row: Any, patient: Any, episode: Any, message: str) -> Finding:

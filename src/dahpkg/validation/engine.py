@@ -40,6 +40,7 @@ from dahpkg.validation.report import (
     Finding,
     Report,
     RuleResult,
+    file_order,
 )
 from dahpkg.validation.rules import CLINICAL, RULES, Rule, rule
 
@@ -75,14 +76,8 @@ def validate(
     progress(f"reading {package.table_path.name}")
     table = package.table()
     name = package.name + (f", sheet '{table.sheet}'" if table.sheet else "")
-    confirmed = None
-    found = confirm.read(package, confirmations)
-    if found is not None:
-        progress("reading the confirmations")
-        own, own_schema, where = found
-        checked = check_table(own, own_schema, source=where, max_examples=max_examples,
-                              clinical=False)  # fmt: skip
-        confirmed = confirm.prepare(own, own_schema, where, checked, max(0, max_examples))
+    check = partial(check_table, max_examples=max_examples, clinical=False)
+    confirmed = confirm.load(package, confirmations, check, max(0, max_examples))
     return check_table(
         table, package.schema, source=name, max_examples=max_examples, progress=progress,
         confirmations=confirmed,
@@ -128,7 +123,7 @@ def check_table(
         episodes=len(frame),
         patients=int(patients),
         results=tuple(sorted(run.results, key=lambda r: order[r.rule.id])),
-        findings=tuple(sorted(run.findings, key=run.file_order)),
+        findings=tuple(sorted(run.findings, key=file_order(table.labels, confirm.RULE_ID))),
         max_examples=run.max_examples,
         confirmations=listed,
     )
@@ -143,8 +138,12 @@ class _Run:
     confirmations: confirm.Confirmations | None = None
     results: list[RuleResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    # The rule and key of every confirmed failure: what each confirmation matched.
-    matched: list[pd.DataFrame] = field(default_factory=list)
+
+    @functools.cached_property
+    def matcher(self) -> confirm.Matcher | None:
+        if self.confirmations is None:
+            return None
+        return confirm.Matcher(self.confirmations, self.table.frame)
 
     # --- helpers -----------------------------------------------------------------------
     def _record(
@@ -159,21 +158,6 @@ class _Run:
         shown = found[: self.max_examples]
         self.results.append(RuleResult(rule_, checked, failed, len(shown), skipped, confirmed[0]))
         self.findings.extend(shown + confirmed[1][: self.max_examples])
-
-    @functools.cached_property
-    def _places(self) -> dict[str, int]:
-        return {label: n for n, label in enumerate(self.table.labels)}
-
-    def file_order(self, finding: Finding) -> tuple[int, int, int]:
-        """Where a finding is in the file: header problems first, then row by row and, in a
-        row, by the column's place in the file; the confirmations' own problems last."""
-        place = self._places
-        column = -1 if finding.column is None else place.get(finding.column, len(place))
-        if finding.rule == confirm.RULE_ID:
-            return (2, 0, 0)
-        if finding.row is None:
-            return (0, 0, column)
-        return (1, finding.row, column)
 
     def _key(self, index: Any, name: str) -> int | str | None:
         """A row's patient_id or episode: the number, else the text as written, else None."""
@@ -314,18 +298,19 @@ class _Run:
         """Record a rule from per-column masks (True = the cell fails) and a message builder;
         a confirmed failure is counted and listed apart."""
         failed, found, confirmed, kept = 0, [], 0, []
-        accepted = self._confirmed(rule_)
+        matcher = self.matcher
+        accepted = None if matcher is None else matcher.accepted(rule_)
         for column, mask in failing:
-            if accepted is not None:
+            if matcher is not None and accepted is not None:
                 yes, mask = mask & accepted, mask & ~accepted
                 count, examples = self._examples(yes)
                 confirmed += count
                 if count:
-                    self._matched(rule_, yes)
+                    matcher.matched(rule_, yes)
                 kept += [
                     replace(
                         self.finding(rule_, i, column, message(i, column), self.written(i, column)),
-                        confirmed=True, reason=self._reason(rule_, i),
+                        confirmed=True, reason=matcher.reason(rule_, i),
                     )
                     for i in examples
                 ]  # fmt: skip
@@ -337,52 +322,15 @@ class _Run:
             ]
         self._record(rule_, checked, failed, found, confirmed=(confirmed, kept))
 
-    # --- confirmed exceptions ----------------------------------------------------------
-    def _confirmed(self, rule_: Rule) -> pd.Series | None:
-        """True on the rows whose patient and episode confirm ``rule_``; None when none do."""
-        import pandas as pd
-
-        frame = self.table.frame
-        if self.confirmations is None or not rule_.confirmable:
-            return None
-        if any(k not in frame.columns for k in confirm.KEY):
-            return None
-        keys = self.confirmations.keys(rule_.id)
-        if not len(keys):
-            return None
-        here = pd.MultiIndex.from_frame(frame[list(confirm.KEY)].astype("Int64"))
-        return pd.Series(here.isin(keys), index=frame.index)
-
-    def _matched(self, rule_: Rule, rows: pd.Series) -> None:
-        keys = self.table.frame.loc[rows, list(confirm.KEY)].drop_duplicates()
-        self.matched.append(keys.assign(**{confirm.RULE: rule_.id}))
-
-    def _reason(self, rule_: Rule, index: Any) -> str | None:
-        assert self.confirmations is not None
-        frame = self.table.frame
-        return self.confirmations.reason(rule_.id, *(frame.at[index, k] for k in confirm.KEY))
-
     def confirmation_rule(self) -> tuple[Confirmation, ...]:
-        """Record ``confirmation-valid``: the confirmations' own problems, and those that
-        matched no finding; return the confirmations that confirmed one."""
-        import pandas as pd
-
+        """Record ``confirmation-valid``; return the confirmations that confirmed a finding."""
         rule_ = rule(confirm.RULE_ID)
-        given = self.confirmations
-        if given is None:
+        if self.matcher is None:
             self._record(rule_, 0, 0, [])
             return ()
-        matched = (
-            pd.concat(self.matched, ignore_index=True) if self.matched
-            else pd.DataFrame({k: pd.Series(dtype="Int64") for k in confirm.KEY})
-            .assign(**{confirm.RULE: pd.Series(dtype=str)})
-        )  # fmt: skip
-        for key in confirm.KEY:
-            matched[key] = matched[key].astype("Int64")
-        alone, unmatched = given.unmatched(matched, self.max_examples)
-        found = [*given.problems, *unmatched]
-        self._record(rule_, given.rows, given.problem_count + alone, found)
-        return given.listed(matched)
+        checked, failed, found, listed = self.matcher.outcome(self.max_examples)
+        self._record(rule_, checked, failed, found)
+        return listed
 
     def cell_rules(self) -> None:
         rows = len(self.table.frame)

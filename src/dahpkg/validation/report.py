@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,3 +183,18 @@ class Report:
             f"{len(self.results)} rules: {verdict} "
             f"({self.count('error')} errors, {self.count('warning')} warnings{confirmed}{skipped})"
         )
+
+
+def file_order(labels: Iterable[str], last: str) -> Callable[[Finding], tuple[int, int, int]]:
+    """Where a finding is in the file, as a sort key: header problems first (by the column's
+    place in the header), then row by row and, in a row, by the column's place; the findings
+    of the rule ``last`` (about another file) at the end, in their own order."""
+    place = {label: n for n, label in enumerate(labels)}
+
+    def key(finding: Finding) -> tuple[int, int, int]:
+        if finding.rule == last:
+            return (2, 0, 0)
+        column = -1 if finding.column is None else place.get(finding.column, len(place))
+        return (0, 0, column) if finding.row is None else (1, finding.row, column)
+
+    return key
