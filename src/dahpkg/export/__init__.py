@@ -7,7 +7,9 @@ every file is produced in memory and written atomically, refusing to replace an 
 unless asked to. The modules: `release` (the gate), `formats` (the format registry and one
 module per format), `metadata` (the metadata format registry and one module per format),
 `bundle` and `readme` (what the supplementary zip holds), `supplement` (the zip), `archive`
-(deterministic zips), `write` (atomic files) and `fair` (the FAIR self-assessment).
+(deterministic zips), `write` (atomic files), `fair` (the FAIR self-assessment), and for
+contributing centres `template` (a blank data-entry file), `annotate` (their file back with
+its findings marked) and `look` (how a dahpkg workbook looks).
 """
 
 from __future__ import annotations
