@@ -124,6 +124,7 @@ def test_every_categorical_and_yes_no_column_has_a_drop_down_from_a_defined_name
         if item.type == "boolean":
             assert values == [item.true_values[0], item.false_values[0]] == ["Yes", "No"]
         assert rule.errorStyle in (None, "stop") and rule.showErrorMessage
+        assert rule.error == f"{item.label}: pick {' or '.join(offered)} from the list."
         assert rule.showInputMessage and rule.prompt
 
 

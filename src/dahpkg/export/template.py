@@ -173,6 +173,14 @@ def _kind(item: Field, name: str | None) -> dict[str, Any] | None:
     return None
 
 
+def _error(item: Field) -> str:
+    """The alert when a cell breaks the column's validation: what the column takes."""
+    offered = choices(item)
+    if offered is not None and len(offered) <= 8:
+        return f"{item.label}: pick {' or '.join(offered)} from the list."
+    return f"{item.label}: {allowed_text(item)}."
+
+
 def _prompt(item: Field) -> str:
     unit = f" Unit: {item.unit}." if item.unit else ""
     required = " Required." if item.required else ""
@@ -214,7 +222,7 @@ def workbook(schema: TableSchema, created: datetime) -> bytes:
         if kind is not None:
             data.data_validation(1, col, ENTRY_ROWS - 1, col, _look.validation(
                 kind, title=item.label, prompt=_prompt(item),
-                error=f"{item.label}: {allowed_text(item)}."))  # fmt: skip
+                error=_error(item)))  # fmt: skip
         elif item.description:
             data.data_validation(1, col, ENTRY_ROWS - 1, col, {
                 "validate": "any", "input_title": _look.clip(item.label, _look.TITLE_MAX),
@@ -286,9 +294,10 @@ def _how_to(sheet: Worksheet, schema: TableSchema, style: _look.Look) -> None:
     ]
     if yes is not None:
         notes.insert(2, (
-            f"Yes/no columns: pick {yes.true_values[0]} or {yes.false_values[0]} from the list; "
-            f"typed, these are read too: {', '.join(yes.true_values)} (yes) and "
-            f"{', '.join(yes.false_values)} (no)."))  # fmt: skip
+            f"Yes/no columns: pick {yes.true_values[0]} or {yes.false_values[0]} from the list "
+            "(this workbook accepts only those two). In a CSV file or a workbook of your own, "
+            f"dahpkg also reads {', '.join(yes.true_values)} as yes and "
+            f"{', '.join(yes.false_values)} as no."))  # fmt: skip
     relapse = schema.field("episode").description if "episode" in schema.names else ""
     if relapse:
         notes.insert(1, f"episode: {relapse}")
