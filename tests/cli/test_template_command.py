@@ -87,3 +87,37 @@ def test_the_template_command_runs_in_a_real_process(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "t.xlsx").is_file()
+
+
+def test_validate_annotate_follows_sheet_and_confirmations(tmp_path: Path) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    from support.helpers import EPISODES_CSV, read_rows
+
+    header, rows = read_rows(EPISODES_CSV)
+    row_of(rows, 2, 1)["ivig"] = "true"  # patient 2 has GPA: a confirmable rule
+    book = Workbook()
+    book.active.title = "Pivot data"
+    book.active.append(["diagnosis", "count"])
+    sheet = book.create_sheet("Sheet1")
+    sheet.append(header)
+    for row in rows:
+        sheet.append([row[n] for n in header])
+    sheet.cell(2, header.index("sex") + 1, "female")  # row 2: an error left to fix
+    source = tmp_path / "ours.xlsx"
+    book.save(source)
+    confirmations = tmp_path / "confirmations.csv"
+    confirmations.write_text(
+        "patient_id,episode,rule,reason\n2,1,ivig-sle-aps,IVIg given for refractory disease\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "checked.xlsx"
+    options = ["--sheet", "Sheet1", "--confirmations", str(confirmations), "--annotate", str(out)]
+    code, _, stderr = run("validate", str(source), "-q", *options)
+    assert code == 1, stderr
+    checked = load_workbook(out)
+    data = checked.worksheets[0]
+    assert data.title == "Sheet1"
+    assert data.cell(2, header.index("sex") + 1).comment.text.startswith("error (schema-category)")
+    ivig = data.cell(3, header.index("ivig") + 1).comment.text
+    assert ivig.startswith("confirmed (ivig-sle-aps)") and "refractory" in ivig
