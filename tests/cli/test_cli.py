@@ -160,7 +160,7 @@ def test_xlsx_from_another_centre(tmp_path: Path) -> None:
             b'{"resources": [{"name": "episodes", "path": "../../etc/passwd.csv", "schema": {}}]}',
             "leads outside the package",
         ),
-        ("notes.txt", b"hello", "give a datapackage.json"),
+        ("notes.pdf", b"hello", "give a datapackage.json"),  # .txt is Excel's "Unicode text"
     ],
 )
 def test_unreadable_input_exits_2_without_traceback(
