@@ -338,6 +338,8 @@ def open_package(
                 'itself (the "encoding" of a resource)'
             )
         package = _from_descriptor(target)
+        if sheet is not None and package.format == "csv":
+            raise InputError(f"--sheet is for a workbook: the episodes of {target} are CSV")
         package.sheet = sheet
         return package
     if suffix in EPISODE_FORMATS:
