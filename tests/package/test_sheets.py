@@ -80,7 +80,7 @@ def test_a_sheet_that_is_not_there_lists_the_sheets(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="--sheet is for a workbook"):
         open_package(EPISODES_CSV, sheet="Sheet1")
-    with pytest.raises(InputError, match="--sheet is for a workbook: the episodes of .* are CSV"):
+    with pytest.raises(InputError, match=r"--sheet is for a workbook: the episodes of .* are CSV"):
         open_package(EPISODES_CSV.parent.parent, sheet="Sheet1")
 
 
