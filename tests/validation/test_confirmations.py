@@ -180,23 +180,36 @@ def test_a_package_with_its_own_confirmations_refuses_another_file(
     assert code == 2 and "carries its own confirmations" in err
 
 
+def without_the_letter(package: Path) -> Path:
+    """The package as a centre's own: no Table I of the letter, no cells inferred from it (an
+    export refuses the letter's Table I beside episodes that are not the letter's)."""
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"] = [
+        r for r in descriptor["resources"] if r["name"] not in ("table1", "inferences")
+    ]
+    (package / "datapackage.json").write_text(json.dumps(descriptor, indent=2), "utf-8")
+    return package
+
+
 def test_a_confirmed_package_exports_and_its_readme_lists_the_confirmations(
     confirmed, tmp_path: Path
 ) -> None:
-    path = confirmed()
+    path = without_the_letter(confirmed())
     target = tmp_path / "supplement.zip"
     code, out, err = run("export", "supplement", *ACCEPT, str(path), "--output", str(target))
     assert code == 0, out + err
     with zipfile.ZipFile(target) as bundle:
         [name] = [n for n in bundle.namelist() if n.endswith("/README.md")]
         readme = bundle.read(name).decode("utf-8")
+        shipped = [n for n in bundle.namelist() if n.endswith("/data/confirmations.csv")]
+        assert [bundle.read(n).decode("utf-8") for n in shipped] == [HEADER + IVIG + THIRD]
     assert "## Confirmed exceptions" in readme
     assert "- patient 2, episode 1, rule `ivig-sle-aps`: IVIg for refractory" in readme
     assert "- patient 7, episode 3, rule `relapse-at-most-one`: A third episode" in readme
 
 
 def test_an_unconfirmed_package_does_not_export(confirmed, tmp_path: Path) -> None:
-    path = confirmed(HEADER + IVIG)
+    path = without_the_letter(confirmed(HEADER + IVIG))
     target = tmp_path / "supplement.zip"
     code, _, err = run("export", "supplement", *ACCEPT, str(path), "--output", str(target))
     assert code != 0 and "relapse-at-most-one: 1 failure(s)" in err
