@@ -215,3 +215,13 @@ def test_an_unconfirmed_package_does_not_export(confirmed, tmp_path: Path) -> No
     assert code != 0 and "relapse-at-most-one: 1 failure(s)" in err
     assert "A reviewed case of relapse-at-most-one" in err and "data/confirmations.csv" in err
     assert not target.exists()
+
+
+def test_a_table_of_confirmations_with_none_yet_confirms_nothing(confirmed) -> None:
+    code, out, err = run("validate", str(confirmed(HEADER)))
+    assert code == 1 and "INVALID (2 errors, 0 warnings)" in out, err
+
+
+def test_an_empty_table_of_confirmations_is_no_error(package: Path) -> None:
+    code, out, err = run("validate", str(with_confirmations(package, HEADER.strip() + "\r\n")))
+    assert code == 0 and "valid (0 errors, 0 warnings)" in out, err

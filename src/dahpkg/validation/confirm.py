@@ -35,6 +35,8 @@ RULE_ID = "confirmation-valid"
 KEY = ("patient_id", "episode")
 RULE, REASON = "rule", "reason"
 LOOSE_SUFFIXES = (".csv", ".tsv", ".txt")
+# A file this small may be a header alone: read whole to see if it holds no confirmation.
+HEADER_ONLY_BYTES = 65_536
 NO_REASON = "gives no reason: write why the case was reviewed and is correct as recorded"
 
 
@@ -51,10 +53,11 @@ def read(package: Package, file: str | Path | None) -> tuple[Table, TableSchema,
     None when there are none."""
     own = RESOURCE in package.resource_names()
     if file is None:
-        if not own:
+        path = package.resource_path(RESOURCE) if own else None
+        if path is None or _header_only(package.read_bytes(path, what="the confirmations")):
             return None
         table, schema = package.resource_table(RESOURCE)
-        return table, schema, str(package.resource_path(RESOURCE))
+        return table, schema, str(path)
     if own:
         raise InputError(
             f"{package.name} carries its own confirmations ({package.resource_path(RESOURCE)}): "
@@ -71,12 +74,20 @@ def read(package: Package, file: str | Path | None) -> tuple[Table, TableSchema,
     if not path.is_file():  # missing, a folder, or a pipe that would wait for ever
         raise InputError(f"confirmations file not found (or not a regular file): {path}")
     schema = confirmations_schema()
+    if path.stat().st_size <= HEADER_ONLY_BYTES and _header_only(path.read_bytes()):
+        return None
     try:
         with path.open("rb") as source:
             table, _ = read_csv(source, str(path), None, schema)
     except OSError as exc:
         raise InputError(f"{path} cannot be read: {exc.strerror or exc}") from None
     return table, schema, str(path)
+
+
+def _header_only(data: bytes) -> bool:
+    """A table of confirmations with none in it yet: no confirmation, not an unreadable file
+    (the reader refuses a table without rows)."""
+    return b"\n" not in data.strip()
 
 
 def load(package: Package, file: str | Path | None, check: Callable[..., Report],
