@@ -67,7 +67,8 @@ def _wrap(text: str, width: int, indent: str = "", hanging: str = "    ") -> lis
 def _finding_text(f: Finding) -> str:
     value = "" if f.value is None else f" [written: {visible(f.value)}]"
     reason = f"; confirmed: {f.reason}" if f.confirmed and f.reason else ""
-    return f"{f.severity.upper():7} {f.rule}  {f.where()}: {f.message}{value}{reason}"
+    label = "CONFIRMED" if f.confirmed else f.severity.upper()
+    return f"{label:7} {f.rule}  {f.where()}: {f.message}{value}{reason}"
 
 
 def render_text(report: Report, *, width: int | None = None) -> str:
