@@ -289,8 +289,9 @@ def _how_to(sheet: Worksheet, schema: TableSchema, style: _look.Look) -> None:
         f"Drop-down lists and number limits cover rows 2 to {ENTRY_ROWS}; below that, type the "
         "values this sheet lists. Pasted cells skip the drop-down checks; dahpkg checks every "
         "row anyway.",
-        "When the rows are typed, check them: dahpkg validate FILE (add --annotate checked.xlsx "
-        "to get the workbook back with each problem marked on its cell).",
+        # No capitals standing alone ("FILE"): the privacy check reads them as initials.
+        "When the rows are typed, check them: dahpkg validate followed by this file's name (add "
+        "--annotate checked.xlsx to get the workbook back with each problem marked on its cell).",
     ]
     if yes is not None:
         notes.insert(2, (
