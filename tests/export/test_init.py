@@ -288,3 +288,30 @@ def test_the_letters_bundle_still_cites_the_letter(tmp_path: Path) -> None:
     assert "twelve episodes in ten patients" in files["README.md"]
     dataset = json.loads(files["schema-org.jsonld"])
     assert dataset["isBasedOn"]["name"].startswith("Management and outcome")
+
+
+def test_the_letters_package_with_another_centres_episodes_is_not_released(
+    package: Path, cases: Path, tmp_path: Path
+) -> None:
+    # The improvised package: the shipped one copied and its episodes replaced. Its
+    # bundle would carry the letter's title, Table I and inferred cells about patients who are
+    # not in the data.
+    (package / "data" / "episodes.csv").write_bytes(cases.read_bytes())
+    target = tmp_path / "improvised.zip"
+    code, _, err = run("export", "supplement", str(package), "--output", str(target),
+                         "--risk-accepted", ACKNOWLEDGED)  # fmt: skip
+    assert code == 1 and not target.exists() and "Traceback" not in err
+    assert "carries Table I of the letter" in err and "its episodes are not the letter's" in err
+    assert "patient(s) 1, 2, 3, 4, 5, ... are in one and not the other" in err
+    assert "`dahpkg init DIR --from FILE" in err
+
+
+def test_the_letters_package_missing_an_inferred_patient_is_not_released(
+    package: Path, tmp_path: Path
+) -> None:
+    header, rows = read_rows(package / "data" / "episodes.csv")
+    write_rows(package / "data" / "episodes.csv", header,
+               [r for r in rows if r["patient_id"] != "9"])  # fmt: skip
+    code, _, err = run("export", "csv", str(package), "--output", str(tmp_path / "e.csv"),
+                       "--risk-accepted", CONSENT)  # fmt: skip
+    assert code == 1 and "patient(s) 9 are in one and not the other" in err

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from dahpkg.errors import DataError, InputError
 from dahpkg.export.names import check_companions, check_names
+from dahpkg.letter.scope import LETTER_RESOURCE, is_letter_package
 from dahpkg.package import Package, PackageLike, open_package
 from dahpkg.package.publication import Facts
 
@@ -105,6 +106,7 @@ def prepare(
     check_companions(package)
     descriptor = json.loads(json.dumps(package.descriptor))
     episodes = package.episodes()
+    check_letter_cases(package, episodes)
     schema = package.schema
     if risk.generalisation is not None:
         episodes = privacy.generalise_frame(episodes, schema, risk.generalisation)
@@ -124,6 +126,42 @@ def _confirmable_hint(report: Report) -> str:
         f"\nA reviewed case of {', '.join(rules)} that is correct as recorded can be confirmed, "
         "with its reason, in the package's confirmations table (data/confirmations.csv, Table "
         "Schema schema/confirmations.schema.json): it then no longer blocks the export."
+    )
+
+
+def check_letter_cases(package: Package, episodes: pd.DataFrame) -> None:
+    """The letter's package (see `dahpkg.letter.scope`) releases Table I as printed and the
+    cells its build filled, both about the letter's patients: its episodes must be theirs.
+
+    The shipped package copied and its episodes replaced by another centre's would otherwise
+    release a Table I and inferred cells about patients who are not in the data, under the
+    letter's title. Refused (`DataError`), pointing to `dahpkg init`.
+    """
+    if not is_letter_package(package):
+        return
+    import pandas as pd
+
+    from dahpkg.letter.layout import ID
+
+    table, _ = package.resource_table(LETTER_RESOURCE)
+    printed = pd.to_numeric(table.frame[ID], errors="coerce").dropna().astype(int)
+    data = set(episodes["patient_id"].dropna().astype(int))
+    inferred: set[int] = set()
+    if "inferences" in package.companion_tables():
+        cells, _ = package.resource_table("inferences")
+        inferred = set(cells.frame["patient_id"].dropna().astype(int))
+    # Patients, not rows: a copy of the letter's package edited for a test of one rule (a
+    # relapse dropped) is still the letter's patients.
+    strangers = sorted(data ^ set(printed) | inferred - data)
+    if not strangers:
+        return
+    shown = ", ".join(str(p) for p in strangers[:5]) + (", ..." if len(strangers) > 5 else "")
+    raise DataError(
+        f"{package.name} carries Table I of the letter ({package.resource_path(LETTER_RESOURCE)})"
+        f" but its episodes are not the letter's (patient(s) {shown} are in one and not the "
+        "other). A centre's own cases go in a "
+        "package of their own, without Table I: `dahpkg init DIR --from FILE --title ... "
+        '--author "Family, Given"`'
     )
 
 
