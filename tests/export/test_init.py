@@ -168,6 +168,8 @@ def test_clinical_findings_do_not_stop_init(tmp_path: Path) -> None:
         (("--author", "Ana Silva"), 'is not written as "Family, Given"'),
         (("--cites", "not-a-doi"), "is not a DOI"),
         (("--name", "Mine!"), "a package name is lower case letters"),
+        (("--centre", "Hospital \x1b[2J X"), "the centre holds a control character"),
+        (("--author", "Silva, " + "A" * 600), "an author's name is 600 characters long"),
     ],
 )
 def test_wrong_arguments_are_refused(tmp_path: Path, cases: Path, extra: tuple[str, ...],

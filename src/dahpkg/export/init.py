@@ -36,6 +36,25 @@ DATA_FILE = "data/episodes.csv"
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "doi:")
 
 
+MOST_CHARACTERS = 500  # a title, a name or a centre: text for a citation, not a document
+
+
+def plain(text: str, what: str) -> str:
+    r"""``text`` on one line, its runs of spaces made one; refused if it holds a control
+    character (it would act in a terminal, or break a citation) or is longer than a citation
+    needs.
+
+    >>> plain("  DAH   episodes\n at X ", "the title")
+    'DAH episodes at X'
+    """
+    text = " ".join(text.split())
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise InputError(f"{what} holds a control character: type it again as plain text")
+    if len(text) > MOST_CHARACTERS:
+        raise InputError(f"{what} is {len(text)} characters long; at most {MOST_CHARACTERS}")
+    return text
+
+
 @dataclass(frozen=True)
 class Author:
     """A creator of the package, as ``--author "Family, Given"`` gives it."""
@@ -51,7 +70,7 @@ class Author:
         Author(family='Morais Castro', given='A')
         """
         family, comma, given = text.partition(",")
-        family, given = " ".join(family.split()), " ".join(given.split())
+        family, given = plain(family, "an author's name"), plain(given, "an author's name")
         if not comma or not family or not given or "," in given:
             raise InputError(
                 f'the author {text!r} is not written as "Family, Given": give each author '
@@ -91,13 +110,13 @@ def init_package(
     from ``title``). `DataError` when the file has structural findings (nothing is written);
     `InputError` for a wrong argument or a folder that is not empty.
     """
-    title = " ".join(title.split())
+    title = plain(title, "the title")
     if not title:
         raise InputError('the package needs a title: add --title "DAH episodes at ..."')
     people = [Author.parse(a) for a in authors]
     if not people:
         raise InputError('the package needs its authors: add --author "Family, Given"')
-    centre = " ".join((centre or "").split()) or None
+    centre = plain(centre or "", "the centre") or None
     doi = _doi(cites) if cites else None
     root = _empty_folder(Path(directory))
     shipped = open_package()
