@@ -103,6 +103,7 @@ NOT_INITIALS = [
     "TRUE",
     "transferred from the ED to the ICU",
     "AKI on CKD, HD started",
+    "=SUM(A1)",
 ]
 
 
