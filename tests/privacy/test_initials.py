@@ -104,6 +104,11 @@ NOT_INITIALS = [
     "transferred from the ED to the ICU",
     "AKI on CKD, HD started",
     "=SUM(A1)",
+    "Reviewed at the MDT meeting; BVAS 18, FFS 1",
+    "Started PLEX x7 and IV MP 1 g x3, then CYC per EUVAS protocol",
+    "Doente com LES e SAF, internada na UCI com VMI",
+    "COVID-19 PCR negative on admission",
+    "O.K. to discharge",
 ]
 
 
