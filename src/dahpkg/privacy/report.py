@@ -133,7 +133,7 @@ def render_text(report: PrivacyReport) -> str:
     else:
         lines.append(
             f"  none found: {report.cells:,} cells, column names included, of "
-            f"{len(report.files)} table(s) searched for names, e-mail addresses, phone "
+            f"{len(report.files)} table(s) searched for names, initials, e-mail addresses, phone "
             "numbers, full dates, record numbers, addresses, web addresses"
         )
     if any(i.kind == INITIALS for i in report.identifiers):
