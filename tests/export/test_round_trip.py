@@ -90,3 +90,24 @@ def test_dahpkg_s_own_csv_export_validates(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", "csv", "--output", str(exported), *ACCEPT])
     assert result.exit_code == 0, result.output
     _validate(exported)
+
+
+def test_the_annotated_workbook_corrected_in_place_validates(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from support.helpers import row_of, write_rows
+
+    header, rows = read_rows(EPISODES_CSV)
+    row_of(rows, 1, 1)["sex"] = "female"
+    source = tmp_path / "ours.csv"
+    write_rows(source, header, rows)
+    checked = tmp_path / "checked.xlsx"
+    result = CliRunner().invoke(main, ["validate", str(source), "-q", "--annotate", str(checked)])
+    assert result.exit_code == 1
+    book = load_workbook(checked)
+    cell = book.worksheets[0].cell(2, header.index("sex") + 1)
+    assert cell.value == "female" and cell.comment is not None
+    cell.value = "F"  # the centre corrects the marked cell in the annotated copy
+    fixed = tmp_path / "fixed.xlsx"
+    book.save(fixed)
+    _validate(fixed)
