@@ -222,3 +222,14 @@ def test_a_copy_of_the_episodes_written_back_holds_no_initials(tmp_path: Path) -
     path = tmp_path / "episodes.csv"
     write_rows(path, header, rows)
     assert privacy.check(path).identifiers == ()
+
+
+def test_initials_in_the_package_descriptions_are_caught(package: Path) -> None:
+    path = package / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["title"] = "DAH at our centre, 2010-2024: the case of J.M.S. and others"
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    found = [(i.json_path, i.kind) for i in privacy.check(package).identifiers]
+    assert found == [("title", privacy.INITIALS)]
+    # The shipped descriptions, full of the dictionary's abbreviations, hold none.
+    assert privacy.check().identifiers == ()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dahpkg.privacy.identifiers import Identifier, Scan, matches, words
+from dahpkg.privacy.initials import abbreviations
 from dahpkg.privacy.patterns import METADATA_PATTERNS
 
 # Properties whose text is written about the data, and may say too much about a patient.
@@ -61,7 +62,7 @@ def metadata_identifiers(documents: Iterable[tuple[str, Mapping[str, Any]]],
         dictionary += known
     if not searched:
         return []
-    scan = Scan(words(dictionary), reviewed)
+    scan = Scan(words(dictionary), reviewed, abbreviations(dictionary, reviewed))
     texts = pa.array([t.text for t in searched], pa.large_string())
     hits = list(matches(texts, scan, METADATA_PATTERNS, first_only=False))
     kinds = list(dict.fromkeys(kind for kind, _ in hits))

@@ -152,11 +152,12 @@ PATTERNS = tuple(replace(p, regex=re.sub(r"(?<!\\)\((?!\?)", "(?:", p.regex)) fo
 WHOLE_NUMBER = {LONG_NUMBER: r"^\s*\d{6,}\s*$", LONG_PSEUDONYM: r"^\s*\d{7,}\s*$"}
 # The package's own titles, descriptions and notes are prose: searched as the --risk-accepted
 # reason is, and with the patterns a whole text must match (a field title that is only a name).
-# A month and year there dates the study ("May 2005 to June 2023"), not a patient.
+# A month and year there dates the study ("May 2005 to June 2023"), not a patient. Initials
+# too ("the case of J.M.S."), told apart from the dictionary's abbreviations.
 METADATA_PATTERNS = tuple(
     replace(p, regex=WHOLE_NUMBER[LONG_NUMBER]) if p.regex == LONG_NUMBER else p
     for p in PATTERNS
-    if p.in_prose or p.whole
+    if p.in_prose or p.whole or p.initials
 )
 # Words that make a weak match clinical wording rather than an identifier.
 CLINICAL_WORDS = frozenset({
@@ -194,6 +195,6 @@ _ABBREVIATIONS = """
     CMV EBV HIV HBV HCV TB PCP PJP COVID SARS PCR
     IV EV IM SC PO BID TID QID PRN GC MP IVMP IVIG PLEX TPE CYC CFM MMF AZA MTX RTX HCQ
     NSAID PPI LMWH HBPM DOAC BMI BP HR RR FR FC ID NA ND NR OK YES NO II III VI VII
-    MDT ACR BVAS FFS SOFA GCS ESRD PEX NIH FDA EMA DOI PMID PMC ICD WHO
+    DAH NHS SNS MDT ACR BVAS FFS SOFA GCS ESRD PEX NIH FDA EMA DOI PMID PMC ICD WHO
 """
 CLINICAL_ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
