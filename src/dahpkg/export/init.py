@@ -228,8 +228,9 @@ def _resources(shipped: Package, files: dict[str, bytes]) -> list[dict[str, Any]
 
 def _confirmations_schema(shipped: Package, files: dict[str, bytes]) -> None:
     """dahpkg's Table Schema of confirmations, byte for byte. No confirmations resource is
-    declared: a table of no rows is refused by the reader, so the centre declares it with its
-    first confirmation."""
+    declared: validation takes a table of its header only, but a release reads every
+    companion table and refuses one without rows, so the centre declares it with its first
+    confirmation."""
     from dahpkg.validation import confirm
 
     assert shipped.root is not None
