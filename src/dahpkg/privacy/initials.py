@@ -33,8 +33,9 @@ def abbreviations(dictionary: Iterable[str], reviewed: Iterable[str] = ()) -> fr
     the Table Schemas), the documented clinical ones, and each one-word text the authors
     ``reviewed`` as not identifying.
 
-    >>> sorted(abbreviations(["Age at DAH", "IVIg"], ["hgo"]) - CLINICAL_ABBREVIATIONS)
-    ['DAH', 'HGO']
+    >>> sorted(abbreviations(["Macrophage activation syndrome (MAS)", "IVIg"], ["hgo"])
+    ...        - CLINICAL_ABBREVIATIONS)
+    ['HGO', 'MAS']
     """
     found = {word.upper() for text in dictionary for word in _ABBREVIATION.findall(text)}
     found |= {text.strip().upper() for text in reviewed if len(text.split()) == 1}
