@@ -66,8 +66,12 @@ def check(
     followed = _followed(package, table.sheet)
     # A column name that is itself an identifier is masked, as the identifiers' report does.
     named = {i.file for i in found if i.column == "(header row)" or i.in_name}
-    texts = [replace(f, file=_relative(package, f.file)) for t in tables if t.where in followed
-             for f in free_text(t, followed[t.where], mask_names=t.where in named)]  # fmt: skip
+    texts = [
+        replace(f, file=_relative(package, f.file))
+        for t in tables
+        if t.where in followed
+        for f in free_text(t, followed[t.where], mask_names=t.where in named)
+    ]
     patients, attributes, sensitive = patient_table(table.frame, schema)
     risk = anonymity.risk(patients, attributes, sensitive)
     released_frame = generalise_frame(table.frame, schema, generalise) if generalise else None

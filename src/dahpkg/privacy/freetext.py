@@ -76,8 +76,9 @@ def free_text(found: Cells, schema: TableSchema, *, mask_names: bool = False) ->
     if not chosen:
         return []
     arrays = [_arrow_text(found.columns[n]) for n in chosen]
-    texts = pc.fill_null(pa.chunked_array([c for a in arrays for c in a.chunks],
-                                          type=pa.large_string()), "")  # fmt: skip
+    texts = pc.fill_null(
+        pa.chunked_array([c for a in arrays for c in a.chunks], type=pa.large_string()), ""
+    )
     values = pc.unique(texts)
     textual = values.filter(pc.match_substring_regex(values, TEXT))
     if not len(textual):
@@ -94,6 +95,9 @@ def free_text(found: Cells, schema: TableSchema, *, mask_names: bool = False) ->
         name = chosen[int(column[first])]
         rows = found.rows[within[first : min(last, first + MAX_ROWS)]]
         shown = _mask(name) if name not in declared and mask_names else name
-        result.append(FreeText(found.where, shown, int(last - first),
-                               tuple(int(r) for r in rows), name in declared))  # fmt: skip
+        result.append(
+            FreeText(
+                found.where, shown, int(last - first), tuple(int(r) for r in rows), name in declared
+            )
+        )
     return result

@@ -313,10 +313,21 @@ def vocabulary(schema: TableSchema, others: Iterable[Any] = ()) -> frozenset[str
 def _dictionary(schema: TableSchema, others: Iterable[Any]) -> list[str]:
     """The texts of the data dictionary: see `vocabulary`; with the spellings of yes, no and
     not recorded, which a cell may hold."""
-    texts = [t for f in schema.fields for t in (f.name, f.title, f.description,
-                                               *f.categories.values(), *f.categories,
-                                               *f.category_groups.values(), *f.true_values,
-                                               *f.false_values, *f.missing_values)]  # fmt: skip
+    texts = [
+        t
+        for f in schema.fields
+        for t in (
+            f.name,
+            f.title,
+            f.description,
+            *f.categories.values(),
+            *f.categories,
+            *f.category_groups.values(),
+            *f.true_values,
+            *f.false_values,
+            *f.missing_values,
+        )
+    ]
     return texts + _strings(list(others))
 
 

@@ -74,8 +74,10 @@ _UPPER_ = f"[{_UPPER}]"
 # Two or more dotted capitals, a surname glued to them ("J.M.S.", "J. M. S.", "J.M.Silva"),
 # or one dotted capital glued to a surname ("J.Silva"). An initial followed by a space and a
 # word is not one: "vitamin D. Started" reads the same.
-_DOTTED = (rf"{_UPPER_}\.(\s?{_UPPER_}\.)+({_UPPER_}[{_LOWER}]*)?"
-           rf"|{_UPPER_}\.{_UPPER_}[{_LOWER}]+")  # fmt: skip
+_DOTTED = (
+    rf"{_UPPER_}\.(\s?{_UPPER_}\.)+({_UPPER_}[{_LOWER}]*)?"
+    rf"|{_UPPER_}\.{_UPPER_}[{_LOWER}]+"
+)
 # The same, each match on its own (Python's re: a match may end where the next begins).
 # Capitals before "(" call a spreadsheet function ("SUM(A1)"): not initials.
 INITIALS_TOKEN = rf"(?<![{_LETTER}0-9-])(?:{_DOTTED}|{_UPPER_}{{2,4}}(?![{_LETTER}0-9(-]))"

@@ -62,8 +62,10 @@ class PrivacyReport:
             found = sum(max(i.count, 1) for i in self.identifiers)
             return f"{found} direct identifier(s) found: nothing may leave the machine"
         if self.undeclared:
-            return (f"{len(self.undeclared)} column(s) of free text not in the data dictionary: "
-                    "nothing may leave the machine until they are removed or declared")  # fmt: skip
+            return (
+                f"{len(self.undeclared)} column(s) of free text not in the data dictionary: "
+                "nothing may leave the machine until they are removed or declared"
+            )
         verdict = "above" if self.needs_acknowledgement else "within"
         return (f"no direct identifier found; re-identification risk {verdict} the threshold "
                 f"({self.released.brief()}, threshold k >= {self.min_k})")  # fmt: skip
@@ -170,8 +172,10 @@ def render_text(report: PrivacyReport) -> str:
     if report.identifiers:
         lines.append("Export and deposit are blocked until the identifiers are removed.")
     elif report.undeclared:
-        lines.append("Export and deposit are blocked until those columns are removed from the "
-                     "file or declared in its Table Schema.")  # fmt: skip
+        lines.append(
+            "Export and deposit are blocked until those columns are removed from the "
+            "file or declared in its Table Schema."
+        )
     elif report.needs_acknowledgement:
         lines.append(
             "Export and deposit are blocked unless the risk is acknowledged with "
@@ -194,8 +198,10 @@ def free_text_lines(found: tuple[FreeText, ...]) -> list[str]:
     undeclared = [f for f in found if not f.declared]
     lines = [f"  ERROR  {f.describe()}" for f in undeclared[:MAX_LOCATIONS]]
     if len(undeclared) > MAX_LOCATIONS:
-        lines.append(f"  ERROR  and {len(undeclared) - MAX_LOCATIONS} more column(s) of text "
-                     "not in the data dictionary")  # fmt: skip
+        lines.append(
+            f"  ERROR  and {len(undeclared) - MAX_LOCATIONS} more column(s) of text "
+            "not in the data dictionary"
+        )
     by_file: dict[str, list[FreeText]] = {}
     for f in found:
         if f.declared:
