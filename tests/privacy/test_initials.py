@@ -77,6 +77,9 @@ INITIALS = [
     "(JM)",
     "Á.B.",
     "ICU: JMS, ED: none",
+    "Doente A.C.R.",
+    "J.P.T.",
+    "J. P.T. at home",
 ]
 NOT_INITIALS = [
     CLINICAL_NOTE,

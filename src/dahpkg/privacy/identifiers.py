@@ -269,8 +269,8 @@ def matches(texts: pa.Array, scan: Scan, patterns: Iterable[Pattern], *,
             positions = hit.nonzero()[0]
             hit[positions[clinical]] = False
         if pattern.initials and hit.any():
-            found = pd.Series(texts.filter(pa.array(hit)).to_pylist(), dtype="str")
-            named = holds_initials(found, scan.abbreviations, scan.vocabulary)
+            candidates = texts.filter(pa.array(hit))
+            named = holds_initials(candidates, scan.abbreviations, scan.vocabulary)
             hit[hit.nonzero()[0][~named]] = False
         if hit.any():
             yield pattern.kind, hit

@@ -16,12 +16,24 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from dahpkg.privacy.patterns import _LOWER, _UPPER, CLINICAL_ABBREVIATIONS, INITIALS_TOKEN
+from dahpkg.privacy.patterns import (
+    _LETTER,
+    _LOWER,
+    _UPPER,
+    CLINICAL_ABBREVIATIONS,
+    INITIALS_LEFT,
+)
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
 
+# What stands between two words: not a letter, a digit or a hyphen ("SARS-CoV-2" is one word).
+_SEPARATOR = f"[^{_LETTER}0-9-]"
+# What may stand before dotted capitals that are a whole: not a dotted capital ("J. M.S.").
+_BEFORE_DOTTED = f"[^{_LETTER}0-9.\\s-]|[^.]\\s|^\\s"
+# An abbreviation that could be read as initials: two to four capitals.
+_TOKEN = re.compile(f"[{_UPPER}]{{2,4}}")
 # Two capitals or more in one word: "GPA", "IVIg", "CoV"; written in capitals when compared.
 _ABBREVIATION = re.compile(
     f"[{_UPPER}0-9]*[{_UPPER}][{_LOWER}0-9]*[{_UPPER}][{_UPPER}{_LOWER}0-9]*"
@@ -43,7 +55,7 @@ def abbreviations(dictionary: Iterable[str], reviewed: Iterable[str] = ()) -> fr
 
 
 def holds_initials(
-    texts: pd.Series, known: frozenset[str], vocabulary: frozenset[str]
+    texts: pa.Array, known: frozenset[str], vocabulary: frozenset[str]
 ) -> np.ndarray:
     """True where a text holds a person's initials rather than known abbreviations only.
 
@@ -51,22 +63,29 @@ def holds_initials(
     ``known`` the abbreviations that are not initials; ``vocabulary`` the dictionary's words,
     lower case.
 
-    >>> import pandas as pd
-    >>> texts = pd.Series(["J.M.S. seen in ED", "GPA, ICU", "patient JMS", "I.V. pulses"])
+    Run in pyarrow's regex engine on all the texts at once, in memory linear in their size
+    (a cell of ten thousand capital words makes no ten thousand Python strings): every known
+    abbreviation standing alone, plain or dotted, is blanked out, and whatever the initials
+    pattern still finds is initials.
+
+    >>> import pyarrow as pa
+    >>> texts = pa.array(["J.M.S. seen in ED", "GPA, ICU", "patient JMS", "I.V. pulses"])
     >>> holds_initials(texts, abbreviations(["GPA", "ICU"]), frozenset()).tolist()
     [True, False, True, False]
     """
     import numpy as np
-    import pandas as pd
+    import pyarrow.compute as pc
 
-    found = pd.Series(texts.to_numpy(dtype=object), dtype="str").str.findall(INITIALS_TOKEN)
-    tokens = found.explode().dropna().astype("str")
-    if tokens.empty:
-        return np.zeros(len(texts), dtype=bool)
-    letters = tokens.str.replace(r"[\s.]", "", regex=True)
-    # A surname glued to the initials ("J.M.Silva") is a name, however the initials read.
-    surname = letters.str.contains(f"[{_LOWER}]", regex=True)
-    known_word = (letters.str.len() >= 3) & letters.str.lower().isin(list(vocabulary))
-    initials = surname | ~(letters.isin(list(known)) | known_word)
-    held = initials.groupby(level=0).any()
-    return held.reindex(range(len(texts)), fill_value=False).to_numpy(dtype=bool)
+    words = {w.upper() for w in vocabulary if 3 <= len(w) <= 4}
+    plain = sorted(w for w in known | words if _TOKEN.fullmatch(w))
+    if plain:
+        # Dotted, only two capitals (I.V., P.O.) read as an abbreviation: three (A.C.R.) are
+        # far more often a patient's; and only whole: "M.S." is not blanked out of "J.M.S.".
+        dotted = [r"\.\s?".join(w) + r"\.?" for w in plain if len(w) == 2]
+        for left, forms in ((_SEPARATOR, plain), (_BEFORE_DOTTED, dotted)):
+            blank = f"(^|{left})(?:{'|'.join(forms)})({_SEPARATOR}|$)"
+            # Twice: a match takes the separator after it, which the next one needs before it.
+            for _ in range(2):
+                texts = pc.replace_substring_regex(texts, blank, r"\1 \2")
+    found = pc.match_substring_regex(texts, INITIALS_LEFT)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)

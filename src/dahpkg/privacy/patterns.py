@@ -78,10 +78,13 @@ _DOTTED = (
     rf"{_UPPER_}\.(\s?{_UPPER_}\.)+({_UPPER_}[{_LOWER}]*)?"
     rf"|{_UPPER_}\.{_UPPER_}[{_LOWER}]+"
 )
-# The same, each match on its own (Python's re: a match may end where the next begins).
-# Capitals before "(" call a spreadsheet function ("SUM(A1)"): not initials.
-INITIALS_TOKEN = rf"(?<![{_LETTER}0-9-])(?:{_DOTTED}|{_UPPER_}{{2,4}}(?![{_LETTER}0-9(-]))"
-INITIALS_TOKEN = re.sub(r"(?<!\\)\((?!\?)", "(?:", INITIALS_TOKEN)  # findall: the whole match
+# Initials left once the known abbreviations are blanked out (see `initials`). Capitals
+# before "(" call a spreadsheet function ("SUM(A1)"): not initials.
+INITIALS_LEFT = re.sub(
+    r"(?<!\\)\((?!\?)",
+    "(?:",
+    rf"(^|[^{_LETTER}0-9-])({_DOTTED}|{_UPPER_}{{2,4}}([^{_LETTER}0-9(-]|$))",
+)
 
 
 @dataclass(frozen=True)
