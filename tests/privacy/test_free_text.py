@@ -192,3 +192,27 @@ def test_a_wide_file_of_text_is_searched_once(tmp_path: Path, text_searches: lis
     text = privacy.render_text(report)
     assert "and 1980 more column(s) of text not in the data dictionary" in text
     assert text.count("is not in the data dictionary") == 20
+
+
+def test_the_sheet_read_is_the_one_searched_for_unknown_columns(tmp_path: Path) -> None:
+    import openpyxl
+
+    header, rows = read_rows(EPISODES_CSV)
+    book = openpyxl.Workbook()
+    pivot = book.active
+    pivot.title = "Pivot data"
+    pivot.append(["diagnosis", "comment"])
+    pivot.append(["GPA", "counted twice"])
+    data = book.create_sheet("Sheet1")
+    data.append(header)
+    for row in rows:
+        data.append([row[h] for h in header])
+    path = tmp_path / "cases.xlsx"
+    book.save(path)
+    # The data sheet is found by its columns; the pivot sheet's are not the episodes'.
+    assert privacy.check(path).undeclared == ()
+    code, out, _ = run("privacy", str(path), "--sheet", "Pivot data")
+    assert code == 1
+    assert "sheet 'Pivot data', column 'comment' is not in the data dictionary" in out
+    assert "Note: the quasi-identifier(s) Sex, Race, Age at diagnosis, Age at DAH are not " in out
+    assert "name it with --sheet" in out

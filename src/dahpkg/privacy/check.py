@@ -85,6 +85,13 @@ def check(
     )
     options = anonymity.options(table.frame, schema, patients, attributes, sensitive)
     notes = []
+    quasi = [f for f in schema.fields if f.privacy == "quasi-identifier"]
+    absent = [f.label for f in quasi if f.name not in table.frame]
+    if absent:
+        notes.append(
+            f"the quasi-identifier(s) {', '.join(absent)} are not columns of the file read, so "
+            "the risk above leaves them out; if they are on another sheet, name it with --sheet"
+        )
     if "patient_id" not in table.frame:
         notes.append("no patient_id column: every row is counted as a patient of its own")
     else:
