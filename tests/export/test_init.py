@@ -162,6 +162,43 @@ def test_clinical_findings_do_not_stop_init(tmp_path: Path) -> None:
     assert not dahpkg.validate(tmp_path / "mine").valid
 
 
+def test_confirmations_reviewed_on_the_file_go_into_the_package(tmp_path: Path) -> None:
+    header, rows = centre_rows()
+    row = row_of(rows, 104, 1)
+    row["age_at_dah"] = str(int(row["age_at_diagnosis"]) - 1)  # a diagnosis after a birthday
+    source = tmp_path / "cases.csv"
+    write_rows(source, header, rows)
+    reason = "Inaugural DAH; the biopsy confirming the disease came after a birthday"
+    confirmations = tmp_path / "reviewed.csv"
+    confirmations.write_text(
+        f'patient_id,episode,rule,reason\n104,1,age-dah-after-diagnosis,"{reason}"\n'
+        f'104,1,inaugural-age,"{reason}"\n',
+        encoding="utf-8",
+    )
+    code, out, err = init(tmp_path / "mine", source, "--confirmations", str(confirmations))
+    assert code == 0, err
+    mine = tmp_path / "mine"
+    assert "data/confirmations.csv" in out
+    descriptor = json.loads((mine / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == "confirmations")
+    assert resource["path"] == "data/confirmations.csv"
+    assert resource["schema"] == "schema/confirmations.schema.json"
+    report = dahpkg.validate(mine)
+    assert report.valid and sum(f.confirmed for f in report.findings) == 2
+    # Without them, the same package would fail: the confirmations are what make it valid.
+    assert not dahpkg.validate(source).valid
+
+
+def test_a_confirmation_that_matches_nothing_stops_init(tmp_path: Path, cases: Path) -> None:
+    confirmations = tmp_path / "reviewed.csv"
+    confirmations.write_text(
+        "patient_id,episode,rule,reason\n104,1,ivig-sle-aps,reviewed\n", encoding="utf-8"
+    )
+    code, _, err = init(tmp_path / "mine", cases, "--confirmations", str(confirmations))
+    assert code == 1 and "confirmation-valid (1)" in err
+    assert not (tmp_path / "mine").exists()
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

@@ -30,11 +30,17 @@ from dahpkg.cli.options import input_options, opened, user_errors
 @click.option("--centre", help="The authors' centre (department, hospital, city, country).")
 @click.option("--cites", metavar="DOI", help="The DOI of the article the data support, if any.")
 @click.option("--name", help="The package's name (default: made from the title).")
+@click.option(
+    "--confirmations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A CSV of confirmed exceptions (patient_id, episode, rule, reason), as given to "
+    "`dahpkg validate --confirmations`; carried into the package as data/confirmations.csv.",
+)
 @input_options
 @user_errors
 def init(directory: Path, source: Path, title: str, authors: tuple[str, ...],
-         centre: str | None, cites: str | None, name: str | None, sheet: str | None,
-         encoding: str | None) -> None:  # fmt: skip
+         centre: str | None, cites: str | None, name: str | None,
+         confirmations: Path | None, sheet: str | None, encoding: str | None) -> None:  # fmt: skip
     """Make a data package of your own cases in DIRECTORY (new, or empty).
 
     The package gets its own datapackage.json (title, authors, centre, the CC-BY-4.0 licence
@@ -57,7 +63,8 @@ def init(directory: Path, source: Path, title: str, authors: tuple[str, ...],
     from dahpkg.export.init import init_package
 
     made = init_package(directory, opened(source, sheet, encoding), title=title,
-                        authors=authors, centre=centre, cites=cites, name=name)  # fmt: skip
+                        authors=authors, centre=centre, cites=cites, name=name,
+                        confirmations=confirmations)  # fmt: skip
     click.echo(f"Package {made.name} made in {made.root}: {made.episodes} episodes of "
                f"{made.patients} patients.")  # fmt: skip
     for name_ in made.files:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 VERSION = "0.1.0"  # a new package's first version
 DATA_FILE = "data/episodes.csv"
+CONFIRMATIONS_FILE = "data/confirmations.csv"
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "doi:")
 
 
@@ -101,13 +102,16 @@ def init_package(
     centre: str | None = None,
     cites: str | None = None,
     name: str | None = None,
+    confirmations: str | Path | None = None,
 ) -> Initialised:
     """Make a data package of a centre's own cases in ``directory`` (absent or empty) from the
     episode table ``source`` (a CSV or XLSX file, as `dahpkg.open` reads it).
 
     ``authors`` are ``"Family, Given"``; ``centre`` is their organisation; ``cites`` the DOI
     of the article the data support, if any; ``name`` the package's name (by default derived
-    from ``title``). `DataError` when the file has structural findings (nothing is written);
+    from ``title``); ``confirmations`` a CSV of the centre's confirmed exceptions (see
+    `dahpkg.validation.confirm`), carried into the package once each matches a finding.
+    `DataError` when the file has structural findings (nothing is written);
     `InputError` for a wrong argument or a folder that is not empty.
     """
     title = plain(title, "the title")
@@ -121,10 +125,12 @@ def init_package(
     root = _empty_folder(Path(directory))
     shipped = open_package()
     package = open_package(source)
-    report = _convertible(package)
+    report = _convertible(package, confirmations)
     files = {DATA_FILE: _episodes_csv(package)}
     descriptor = _descriptor(shipped, title, name or _name_from(title), people, centre, doi)
     descriptor["resources"] = _resources(shipped, files)
+    if report.confirmations:
+        descriptor["resources"].append(_confirmations(package, confirmations, files))
     check_names(descriptor, root / DESCRIPTOR)
     files[DESCRIPTOR] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
     files[FACTS_FILE] = _facts_file(people, doi).encode()
@@ -183,11 +189,12 @@ def _name_from(title: str) -> str:
     return name
 
 
-def _convertible(package: Package) -> Report:
-    """The file's validation report, if every cell can go into the package as it stands."""
+def _convertible(package: Package, confirmations: str | Path | None) -> Report:
+    """The file's validation report, if every cell can go into the package as it stands (and
+    every confirmation given is one validation accepts: `confirmation-valid` is structural)."""
     from dahpkg.validation import validate
 
-    report = validate(package)
+    report = validate(package, confirmations=confirmations)
     blocking = [r for r in report.results if r.rule.kind == "structural" and r.rule.severity
                 == "error" and (r.failed or r.skipped)]  # fmt: skip
     if blocking:
@@ -226,11 +233,30 @@ def _resources(shipped: Package, files: dict[str, bytes]) -> list[dict[str, Any]
     return [episodes]
 
 
+def _confirmations(package: Package, file: str | Path | None,
+                   files: dict[str, bytes]) -> dict[str, Any]:  # fmt: skip
+    """The confirmations given to init, as the package's own table (the tidy CSV of their
+    Table Schema, already checked by validation), and the resource that declares it."""
+    from dahpkg.export.formats.text import to_csv
+    from dahpkg.validation import confirm
+
+    found = confirm.read(package, file)
+    assert found is not None  # validation listed confirmations, so the file holds some
+    table, schema, _ = found
+    files[CONFIRMATIONS_FILE] = to_csv(table.frame[list(schema.names)], schema)
+    return {
+        "name": confirm.RESOURCE, "type": "table", "title": "Confirmed exceptions",
+        "description": "Findings of confirmable clinical rules that the centre reviewed and "
+        "confirmed as correct, one row per patient, episode and rule, with the reason.",
+        "path": CONFIRMATIONS_FILE, "format": "csv", "mediatype": "text/csv",
+        "encoding": "utf-8", "schema": f"schema/{confirm.SCHEMA_FILE}",
+    }  # fmt: skip
+
+
 def _confirmations_schema(shipped: Package, files: dict[str, bytes]) -> None:
     """dahpkg's Table Schema of confirmations, byte for byte. No confirmations resource is
-    declared: validation takes a table of its header only, but a release reads every
-    companion table and refuses one without rows, so the centre declares it with its first
-    confirmation."""
+    declared unless init is given confirmations: validation takes a table of its header
+    only, but a release reads every companion table and refuses one without rows."""
     from dahpkg.validation import confirm
 
     assert shipped.root is not None
