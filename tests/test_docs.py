@@ -100,3 +100,37 @@ def test_quick_start_is_two_commands_and_ci_runs_the_same_test_command() -> None
     assert commands[0].endswith("dahpkg validate")
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert f'TEST_COMMAND="{commands[1]}"' in ci
+
+
+def test_the_contributing_centres_walk_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's walk for another centre, command by command, with the letter's episodes
+    standing in for the filled template as the README suggests for a first try."""
+    import shlex
+
+    text = README.read_text(encoding="utf-8")
+    section = re.search(r"## For contributing centres\n(.*?)\n## ", text, re.S)
+    assert section
+    block = re.search(r"```sh\n(.*?)```", section.group(1), re.S)
+    trial = re.search(r"`(dahpkg\s+export xlsx[^`]*)`", section.group(1))
+    assert block and trial
+    walk = [shlex.split(line) for line in block.group(1).strip().splitlines()]
+    fill = shlex.split(" ".join(trial.group(1).split()))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(command: list[str]) -> int:
+        assert command[0] == "dahpkg"
+        return runner.invoke(main, command[1:]).exit_code
+
+    assert walk[0][:2] == ["dahpkg", "template"] and run(walk[0]) == 0
+    (tmp_path / "our_centre.xlsx").unlink()  # filled in: the letter's episodes, as exported
+    assert run(fill) == 0
+    codes = [(c[1], run(c)) for c in walk[1:]]
+    # Ten patients are each unique on their quasi-identifiers: privacy says so (exit 1), and
+    # the release goes ahead with the risk acknowledged.
+    expected = [("validate", 0), ("validate", 0), ("init", 0), ("validate", 0), ("privacy", 1)]
+    assert codes == [*expected, ("export", 0)]
+    assert (tmp_path / "checked.xlsx").is_file() and (tmp_path / "our-dah.zip").is_file()
+    assert (tmp_path / "our-dah" / "datapackage.json").is_file()

@@ -87,7 +87,7 @@ def test_html_report_to_a_file(broken, tmp_path: Path) -> None:
     target = tmp_path / "out" / "report.html"
     code, out, _ = run("validate", str(path), "--format", "html", "--output", str(target))
     assert code == 1
-    assert "report written to" in out and "INVALID (1 errors, 0 warnings)" in out
+    assert "report written to" in out and "INVALID (1 error, 0 warnings)" in out
     text = target.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "<script" not in text
     parser = _Tables()

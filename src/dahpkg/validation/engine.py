@@ -196,7 +196,7 @@ class _Run:
             return self.schema.missing_label
         if isinstance(value, bool | np.bool_):
             return "yes" if value else "no"
-        return str(value)
+        return visible(str(value))  # a category written 'GPA ' is quoted as 'GPA␣'
 
     def finding(
         self, rule_: Rule, index: Any, column: str | None, message: str, value: str | None = None

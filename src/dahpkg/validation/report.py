@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dahpkg.validation.messages import visible
 from dahpkg.validation.rules import Rule, Severity
 
 # Findings listed per rule by default; failures are always counted in full.
@@ -66,9 +67,9 @@ class Finding:
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.patient_id is not None:
-            parts.append(f"patient {self.patient_id}")
+            parts.append(f"patient {visible(str(self.patient_id))}")  # '3 ' read as text
         if self.episode is not None:
-            parts.append(f"episode {self.episode}")
+            parts.append(f"episode {visible(str(self.episode))}")
         if self.column is not None:
             parts.append(self.column)
         return ", ".join(parts) or "table"
@@ -178,11 +179,20 @@ class Report:
         verdict = "valid" if self.valid else "INVALID"
         confirmed = f", {self.confirmed} confirmed" if self.confirmed else ""
         skipped = f", {self.not_checked} rules not checked" if self.not_checked else ""
-        return (
-            f"{self.episodes} episodes of {self.patients} patients checked against "
-            f"{len(self.results)} rules: {verdict} "
-            f"({self.count('error')} errors, {self.count('warning')} warnings{confirmed}{skipped})"
+        errors, warnings = (
+            _counted(self.count("error"), "error"),
+            _counted(self.count("warning"), "warning"),
         )
+        return (
+            f"{_counted(self.episodes, 'episode')} of {_counted(self.patients, 'patient')} "
+            f"checked against {len(self.results)} rules: {verdict} "
+            f"({errors}, {warnings}{confirmed}{skipped})"
+        )
+
+
+def _counted(count: int, noun: str) -> str:
+    """``1 error``, ``2 errors``: a headline a clinician reads aloud."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def file_order(labels: Iterable[str], last: str) -> Callable[[Finding], tuple[int, int, int]]:
