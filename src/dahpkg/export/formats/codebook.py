@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 HEADER = ["variable", "label", "type", "unit", "allowed values", "SPSS/Stata coding",
           "missing values", "required", "codes", "disclosure role", "description"]  # fmt: skip
-RULE_HEADER = ["rule", "kind", "severity", "description", "basis"]
+RULE_HEADER = ["rule", "kind", "severity", "confirmable", "description", "basis"]
 
 
 def _allowed(item: Field) -> str:
@@ -84,7 +84,11 @@ def variable_rows(schema: TableSchema) -> list[list[str]]:
 
 
 def rule_rows() -> list[list[str]]:
-    return [RULE_HEADER] + [[r.id, r.kind, r.severity, r.description, r.basis] for r in RULES]
+    # "confirmable": a centre may confirm a reviewed case of the rule (see dahpkg.validation.confirm).
+    return [RULE_HEADER] + [
+        [r.id, r.kind, r.severity, "yes" if r.confirmable else "no", r.description, r.basis]
+        for r in RULES
+    ]
 
 
 def _md_table(rows: list[list[str]]) -> list[str]:
