@@ -47,7 +47,7 @@ def test_metadata_are_all_written_or_none(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "zenodo.json").write_text("{}", encoding="utf-8")  # one of the six exists
     code, out, err = run("export", "metadata", "--output", str(folder), *ACCEPT)
-    assert code == 2 and "zenodo.json exist(s); add --force to replace" in err, out + err
+    assert code == 2 and "zenodo.json: already there; add --force to replace" in err, out + err
     assert sorted(p.name for p in folder.iterdir()) == ["zenodo.json"]
     code, out, err = run("export", "metadata", "--output", str(folder), "--force", *ACCEPT)
     assert code == 0, out + err

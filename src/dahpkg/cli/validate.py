@@ -81,6 +81,10 @@ def validate(
     from dahpkg.validation import validate as run
     from dahpkg.validation.render import render
 
+    if annotate is not None and path is not None:
+        from dahpkg.export.annotate import check_target
+
+        check_target([path], annotate, force=force)  # before the work, not after it
     progress = Progress(enabled=not quiet)
     try:
         source = opened(path, sheet, encoding)

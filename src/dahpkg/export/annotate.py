@@ -51,7 +51,7 @@ def annotate(path: PackageLike, output: str | Path, *, force: bool = False,
     from dahpkg.validation import validate
 
     package = open_package(path)
-    output = _refuse_input(package, Path(output))
+    output = _refuse_input(package, Path(output), force)
     report = validate(package, max_examples=every_finding(package), **options)
     write_annotated(report, package, output, force=force)
     return report
@@ -70,14 +70,17 @@ def write_annotated(report: Report, package: Package, output: str | Path, *,
     """Write the annotated workbook of ``report`` on ``package``'s episodes to ``output``."""
     from dahpkg.export.write import write_new
 
-    output = _refuse_input(package, Path(output))
+    output = _refuse_input(package, Path(output), force)
     write_new(output, annotated_workbook(report, package), force=force)
     return output
 
 
-def _refuse_input(package: Package, output: Path) -> Path:
+def check_target(sources: list[Path], output: Path, *, force: bool = False) -> Path:
+    """Refuse an annotated workbook's name before anything is checked: one of ``sources`` (the
+    original is never changed), a name that is not .xlsx, or, without ``force``, a file that
+    exists. The CLI calls it first, so a wrong name costs no validation."""
     target = output.resolve()
-    for source in package.table_files() + [p for p in (package.descriptor_path,) if p]:
+    for source in sources:
         if source.resolve() == target or (output.exists() and _same(source, output)):
             raise InputError(
                 f"{output} is the file being checked: give another name for the annotated "
@@ -88,7 +91,14 @@ def _refuse_input(package: Package, output: Path) -> Path:
             f"the annotated workbook is an Excel file: name it "
             f"{output.with_suffix('.xlsx').name}, not {output.name}"
         )
+    if not force and output.exists():
+        raise InputError(f"{output} exists; add --force to replace it")
     return output
+
+
+def _refuse_input(package: Package, output: Path, force: bool) -> Path:
+    sources = package.table_files() + [p for p in (package.descriptor_path,) if p]
+    return check_target(sources, output, force=force)
 
 
 def _same(one: Path, other: Path) -> bool:

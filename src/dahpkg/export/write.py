@@ -30,7 +30,7 @@ def write_new_files(files: Mapping[Path, bytes], *, force: bool) -> None:
     try:
         _atomic.write_all(files, replace=force)
     except FileExistsError as exc:
-        raise InputError(f"{exc} exist(s); add --force to replace") from None
+        raise InputError(f"{exc}: already there; add --force to replace") from None
     except OSError as exc:
         raise InputError(
             f"cannot write {exc.filename or 'the files'}: {exc.strerror or exc}"

@@ -84,7 +84,7 @@ def variable_rows(schema: TableSchema) -> list[list[str]]:
 
 
 def rule_rows() -> list[list[str]]:
-    # "confirmable": a centre may confirm a reviewed case of the rule (see dahpkg.validation.confirm).
+    # "confirmable": a centre may confirm a reviewed case of the rule (validation.confirm).
     return [RULE_HEADER] + [
         [r.id, r.kind, r.severity, "yes" if r.confirmable else "no", r.description, r.basis]
         for r in RULES
