@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -115,6 +114,9 @@ def _unreadable(path: Path | None, exc: InputError, fmt: str, output: Path | Non
     from dahpkg.validation.render import render_unreadable
 
     source = str(path) if path is not None else "the shipped package"
-    # When the report cannot be written (it exists, say), the reason is still printed.
-    with contextlib.suppress(DahpkgError):
+    # When the report cannot be written (it exists, say), the reason is still printed, and
+    # a line says the report was not written, so an old one is not mistaken for it.
+    try:
         write_output(render_unreadable(source, str(exc), fmt), output, force=force)
+    except DahpkgError as failed:
+        click.echo(f"The report was not written: {failed}", err=True)
