@@ -126,7 +126,8 @@ def test_an_unreadable_input_does_not_replace_a_report_without_force(tmp_path: P
     target = tmp_path / "report.html"
     target.write_text("earlier report", encoding="utf-8")
     code, _, err = run("validate", str(tmp_path), "--format", "html", "--output", str(target))
-    assert code == 2 and "without a datapackage.json" in err and err.count("\n") == 1
+    assert code == 2 and "without a datapackage.json" in err and err.count("\n") == 2
+    assert "The report was not written: " in err and "add --force" in err
     assert target.read_text(encoding="utf-8") == "earlier report"
     code, _, _ = run("validate", str(tmp_path), "--format", "html", "--output", str(target),
                      "--force")  # fmt: skip
