@@ -1,10 +1,11 @@
 """`dahpkg init`: a data package of a centre's own cases, made from its CSV or XLSX file.
 
 The package gets its own descriptor (title, creators, centre, the licence proposed as the
-shipped package proposes it, the date it was made), the shipped data dictionary copied byte for
-byte, the episodes as the tidy CSV every export writes, and a publication.toml for the facts
-only its authors can give. It carries nothing of the letter's: no Table I, no inferred cells,
-no citation of the letter, unless ``cites`` names an article by its DOI (and then only the DOI).
+shipped package proposes it, the date it was made), the shipped data dictionary (without its
+notes on how the letter's Table I prints each variable), the episodes as the tidy CSV every
+export writes, and a publication.toml for the facts only its authors can give. It carries
+nothing of the letter's: no Table I, no inferred cells, no citation of the letter, unless
+``cites`` names an article by its DOI (and then only the DOI).
 
 Nothing is lost or silently changed on the way: a file with cells the package could not hold
 as they stand (the structural findings of `dahpkg validate`: unknown or missing columns, cells
@@ -224,13 +225,23 @@ def _resources(shipped: Package, files: dict[str, bytes]) -> list[dict[str, Any]
     schema_path = shipped.resource_path("episodes", "schema")
     if schema_path is None:
         raise InputError("the data dictionary of the shipped package is not a file")
-    files[str(item["schema"])] = shipped.read_bytes(schema_path, what="Table Schema")
+    files[str(item["schema"])] = _dictionary(shipped.read_bytes(schema_path, what="Table Schema"))
     _confirmations_schema(shipped, files)
     episodes = {k: v for k, v in item.items() if k != "description"}
     episodes.update(path=DATA_FILE, description=(
         "One row per episode of diffuse alveolar haemorrhage. Booleans are written "
         "true/false; an empty cell means not recorded."))  # fmt: skip
     return [episodes]
+
+
+def _dictionary(data: bytes) -> bytes:
+    """The shipped data dictionary without its notes on how the letter's Table I gives each
+    variable (the fields' "letter" property): a centre's data do not come from Table I. The
+    rest is kept as it is, in the same layout."""
+    schema = json.loads(data)
+    for item in schema.get("fields", []):
+        item.pop("letter", None)
+    return (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def _confirmations(package: Package, file: str | Path | None,

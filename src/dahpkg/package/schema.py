@@ -71,6 +71,14 @@ class Field:
     min_length: int | None = None
     max_length: int | None = None
     unique: bool = False
+    # How the letter's Table I gives the variable (a dahpkg extension, "letter"): documented
+    # for the letter's data, left out of a centre's own data dictionary (dahpkg init).
+    letter: str = ""
+
+    @property
+    def documentation(self) -> str:
+        """What the variable is, and how the letter's Table I gives it where the schema says."""
+        return f"{self.description} {self.letter}".strip()
 
     @property
     def label(self) -> str:
@@ -154,6 +162,7 @@ class Field:
             min_length=constraints.get("minLength"),
             max_length=constraints.get("maxLength"),
             unique=bool(constraints.get("unique", False)),
+            letter=str(item.get("letter", "")),
         )
 
 

@@ -320,6 +320,7 @@ def _dictionary(schema: TableSchema, others: Iterable[Any]) -> list[str]:
             f.name,
             f.title,
             f.description,
+            f.letter,
             *f.categories.values(),
             *f.categories,
             *f.category_groups.values(),

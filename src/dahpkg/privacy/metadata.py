@@ -24,8 +24,8 @@ from dahpkg.privacy.initials import abbreviations
 from dahpkg.privacy.patterns import METADATA_PATTERNS
 
 # Properties whose text is written about the data, and may say too much about a patient.
-PROSE = frozenset({"title", "description", "note", "notes", "comment", "comments", "keywords",
-                   "example", "examples"})  # fmt: skip
+PROSE = frozenset({"title", "description", "letter", "note", "notes", "comment", "comments",
+                   "keywords", "example", "examples"})  # fmt: skip
 # Labels of codes and categories: searched too, and also the dictionary's words.
 LABELS = frozenset({"label"})
 # About the publication, not the patients: its people may be named, and its dates given.

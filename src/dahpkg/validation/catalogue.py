@@ -98,7 +98,7 @@ def render_dictionary(schema: TableSchema | None = None) -> str:
                     allowed,
                     item.level or "",
                     item.privacy or "",
-                    f"**{item.label}**: {item.description}",
+                    f"**{item.label}**: {item.documentation}",
                 ]
             )
         )

@@ -78,7 +78,7 @@ def variable_rows(schema: TableSchema) -> list[list[str]]:
         rows.append([
             item.name, item.label, item.type, item.unit or "", _allowed(item), _coding(item),
             _missing(item, schema), "yes" if item.required else "no", _codes(item),
-            item.privacy or "", item.description,
+            item.privacy or "", item.documentation,
         ])  # fmt: skip
     return rows
 

@@ -38,7 +38,7 @@ def schema_org(prepared: Prepared, facts: Facts, files: dict[str, int]) -> dict[
     variables = []
     for item in prepared.schema.fields:
         variable: dict[str, Any] = {
-            "@type": "PropertyValue", "name": item.name, "description": item.description,
+            "@type": "PropertyValue", "name": item.name, "description": item.documentation,
             "alternateName": item.label,
         }  # fmt: skip
         if item.unit:
