@@ -1,5 +1,12 @@
 """The episode table for SPSS (.sav) and Stata (.dta): yes/no as 1/0 and categories as codes
-from 1, with variable and value labels, and the creation stamps set to the package's date."""
+from 1, with variable and value labels, and the creation stamps set to the package's date.
+
+Stata's file is release 118, which Stata 14 and later open (119 is only for more than 32,767
+variables), with each variable in the smallest storage type that holds every value the schema
+allows: byte for yes/no, codes and ages, int or long beyond. SPSS stores every number as a
+double; there the schema gives each variable its measurement level, and the title and the
+citation travel as the file's documents (DISPLAY DOCUMENTS).
+"""
 
 from __future__ import annotations
 
@@ -12,13 +19,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dahpkg.export.release import Prepared
-    from dahpkg.package import TableSchema
+    from dahpkg.package import Field, TableSchema
+
+# Stata's integer storage types (pandas' names for them) and the values each holds: the values
+# above are Stata's missing values. A variable that no long holds is a double.
+STATA_INTEGERS = (("Int8", -127, 100), ("Int16", -32767, 32740),
+                  ("Int32", -2147483647, 2147483620))  # fmt: skip
+STATA_RELEASE = 118
+# Stata's limits on labels, and the longest str# variable (longer text is a strL).
+STATA_LABEL, STATA_STR = 80, 2045
+SPSS_FILE_LABEL, SPSS_DOCUMENT_LINE = 64, 80
 
 
 def write_sav(prepared: Prepared, suffix: str = ".sav") -> bytes:
     """The format registry's writer for SPSS."""
     return to_sav(prepared.episodes, prepared.schema, prepared.title,
-                  prepared.created.replace(tzinfo=None))  # fmt: skip
+                  prepared.created.replace(tzinfo=None), documents(prepared))  # fmt: skip
 
 
 def write_dta(prepared: Prepared, suffix: str = ".dta") -> bytes:
@@ -27,62 +43,152 @@ def write_dta(prepared: Prepared, suffix: str = ".dta") -> bytes:
                   prepared.created.replace(tzinfo=None))  # fmt: skip
 
 
+def codes(item: Field) -> dict[str, int]:
+    """The numeric code of each category of ``item`` in SPSS and Stata: 1, 2, ... in the order
+    the schema lists them (the codebook's "SPSS/Stata coding" column says the same)."""
+    return {v: i for i, v in enumerate(item.allowed or (), start=1)}
+
+
 def coded(
     frame: pd.DataFrame, schema: TableSchema
-) -> tuple[pd.DataFrame, dict[str, dict[float, str]]]:
-    """Numbers for SPSS and Stata: yes/no as 1/0, categories as codes from 1, with labels."""
-    import numpy as np
+) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
+    """Numbers for SPSS and Stata, each column in the smallest Stata integer type that holds
+    it (nullable: a missing value stays missing): yes/no as 1/0, categories as codes from 1
+    (`codes`), with their labels; numbers as doubles, text as text ("" where missing)."""
     import pandas as pd
 
     out = pd.DataFrame(index=frame.index)
-    labels: dict[str, dict[float, str]] = {}
+    labels: dict[str, dict[int, str]] = {}
     for item in schema.fields:
         if item.name not in frame.columns:
             continue
         values = frame[item.name]
         if item.type == "boolean":
-            out[item.name] = values.astype("Float64").astype(float)
-            labels[item.name] = {0.0: "No", 1.0: "Yes"}
+            out[item.name] = values.astype("boolean").astype("Int8")
+            labels[item.name] = {0: "No", 1: "Yes"}
         elif item.type == "string" and item.allowed:
-            codes = {v: float(i) for i, v in enumerate(item.allowed, start=1)}
-            out[item.name] = values.astype(object).map(codes).astype(float)
-            labels[item.name] = {codes[v]: item.categories.get(v, v) for v in item.allowed}
-        elif item.type in ("integer", "number"):
+            mapping = codes(item)
+            numbers = values.astype(object).map(mapping).astype("Int64")
+            out[item.name] = numbers.astype(_storage(1, len(mapping)))
+            labels[item.name] = {mapping[v]: item.categories.get(v, v) for v in item.allowed}
+        elif item.type == "integer":
+            numbers = values.astype("Int64")
+            low = item.minimum if item.minimum is not None else numbers.min()
+            high = item.maximum if item.maximum is not None else numbers.max()
+            out[item.name] = numbers.astype(_storage(low, high))
+        elif item.type == "number":
             out[item.name] = values.astype("Float64").astype(float)
         else:
             out[item.name] = values.astype(object).where(values.notna(), "").astype(str)
-        if out[item.name].dtype == float:
-            out[item.name] = out[item.name].where(~np.isnan(out[item.name]), np.nan)
     return out, labels
 
 
-def to_sav(frame: pd.DataFrame, schema: TableSchema, title: str, created: datetime) -> bytes:
+def _storage(low: object, high: object) -> str:
+    """The smallest of `STATA_INTEGERS` holding ``low`` to ``high`` (NA: no value), else a
+    double."""
+    import pandas as pd
+
+    low = 0 if pd.isna(low) else low
+    high = 0 if pd.isna(high) else high
+    for name, least, most in STATA_INTEGERS:
+        if least <= low and high <= most:  # type: ignore[operator]
+            return name
+    return "float64"
+
+
+def measure(item: Field, schema: TableSchema) -> str:
+    """SPSS's measurement level of ``item``: nominal for identifiers (the primary key, a
+    pseudonym), yes/no, categories and text; scale for the other numbers (ages)."""
+    if item.name in schema.primary_key or item.privacy == "pseudonym":
+        return "nominal"
+    return "scale" if item.type in ("integer", "number") and not item.allowed else "nominal"
+
+
+def documents(prepared: Prepared) -> list[str]:
+    """What SPSS shows as the file's documents (DISPLAY DOCUMENTS): the title, the version, the
+    data set's DOI when it has one, and the article the data come from, in lines of at most 80
+    bytes. (The data set's full citation is built in `dahpkg.export.metadata`, which depends on
+    this registry; the documents point to the files that give it.)"""
+    from dahpkg.errors import InputError
+
+    descriptor = prepared.descriptor
+    paragraphs = [prepared.title, f"Data package {descriptor.get('name', '')}, version "
+                  f"{descriptor.get('version', '')}, of {prepared.created:%Y-%m-%d}."]  # fmt: skip
+    try:
+        doi = prepared.facts.dataset_doi
+    except InputError:  # a mistake in publication.toml stops the bundle, not this one file
+        doi = ""
+    if doi:
+        paragraphs.append(f"Data set DOI: https://doi.org/{doi}")
+    source = (descriptor.get("sources") or [{}])[0]
+    cited = " ".join(
+        str(source[k]).rstrip(".") + "." for k in ("authors", "title") if source.get(k)
+    )
+    if cited:
+        paragraphs.append(f"The data come from: {cited}")
+    paragraphs.append("How to cite the data set: README.md and CITATION.cff of the supplement.")
+    lines: list[str] = []
+    for text in paragraphs:
+        lines += _wrap(text, SPSS_DOCUMENT_LINE)
+    return lines
+
+
+def _wrap(text: str, limit: int) -> list[str]:
+    """``text`` in lines of at most ``limit`` bytes of UTF-8 (SPSS's document lines)."""
+    import textwrap
+
+    width = limit
+    while True:
+        lines = textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+        if all(len(line.encode()) <= limit for line in lines):
+            return lines
+        width -= 4
+
+
+def to_sav(frame: pd.DataFrame, schema: TableSchema, title: str, created: datetime,
+           notes: list[str] | None = None) -> bytes:  # fmt: skip
     import pyreadstat
 
     data, value_labels = coded(frame, schema)
-    measure = {f.name: ("scale" if f.type in ("integer", "number") else "nominal")
-               for f in schema.fields if f.name in data.columns}  # fmt: skip
-    numeric = {n: "F8.0" for n in data.columns if data[n].dtype == float}
+    fields = [f for f in schema.fields if f.name in data.columns]
+    numeric = [f.name for f in fields if data[f.name].dtype != object]
+    # SPSS has one numeric type, the double; the width shown is the widest value's.
+    data[numeric] = data[numeric].astype(float)
+    widths = {n: f"F{_digits(data[n])}.0" for n in numeric
+              if not (data[n].dropna() % 1).any()}  # fmt: skip
     with _scratch(".sav") as path:
         pyreadstat.write_sav(
-            data, path, file_label=_short(title, 64), variable_format=numeric,
-            column_labels={f.name: f.label for f in schema.fields if f.name in data.columns},
-            variable_value_labels=value_labels, variable_measure=measure,
+            data, path, file_label=_short(title, SPSS_FILE_LABEL), variable_format=widths,
+            column_labels={f.name: f.label for f in fields}, note=notes or None,
+            variable_value_labels={n: {float(c): t for c, t in m.items()}
+                                   for n, m in value_labels.items()},
+            variable_measure={f.name: measure(f, schema) for f in fields},
         )  # fmt: skip
         return _stamp_sav(Path(path).read_bytes(), created)
 
 
+def _digits(values: pd.Series) -> int:
+    """Characters the widest whole number of ``values`` takes (at least 1, at most 40)."""
+    biggest = values.abs().max()
+    width = len(f"{biggest:.0f}") + bool((values < 0).any()) if values.notna().any() else 1
+    return min(max(width, 1), 40)
+
+
 def to_dta(frame: pd.DataFrame, schema: TableSchema, title: str, created: datetime) -> bytes:
-    import pyreadstat
+    import io
 
     data, value_labels = coded(frame, schema)
-    with _scratch(".dta") as path:
-        pyreadstat.write_dta(
-            data, path, file_label=_short(title, 80),
-            column_labels={f.name: f.label[:80] for f in schema.fields if f.name in data.columns},
-            variable_value_labels=value_labels,
-        )  # fmt: skip
-        return _stamp_dta(Path(path).read_bytes(), created)
+    text = [n for n in data.columns if data[n].dtype == object]
+    long_text = [n for n in text if data[n].str.len().max() > STATA_STR]
+    buffer = io.BytesIO()
+    data.to_stata(
+        buffer, write_index=False, version=STATA_RELEASE, time_stamp=created,
+        data_label=_short(title, STATA_LABEL), value_labels=value_labels,
+        variable_labels={f.name: _short(f.label, STATA_LABEL)
+                         for f in schema.fields if f.name in data.columns},
+        convert_strl=long_text,
+    )  # fmt: skip
+    return buffer.getvalue()
 
 
 def _short(text: str, limit: int) -> str:
@@ -109,9 +215,8 @@ class _scratch:
 
 
 # SPSS stores the creation date and time at fixed places of its header ("dd Mon yy", then
-# "hh:mm:ss", after the 92 bytes that precede them); Stata in a <timestamp> element.
+# "hh:mm:ss", after the 92 bytes that precede them). (Stata's stamp is pandas' time_stamp.)
 _SAV_STAMP = re.compile(rb"\A(\$FL[23].{88})(\d\d [A-Z][a-z]{2} \d\d)(\d\d:\d\d:\d\d)", re.S)
-_DTA_STAMP = re.compile(rb"<timestamp>\x11\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d</timestamp>")
 
 
 def _stamp_sav(data: bytes, created: datetime) -> bytes:
@@ -120,11 +225,3 @@ def _stamp_sav(data: bytes, created: datetime) -> bytes:
     if match is None:
         raise ValueError("unexpected SPSS header: cannot fix its creation time")
     return match.group(1) + stamp + data[match.end() :]
-
-
-def _stamp_dta(data: bytes, created: datetime) -> bytes:
-    stamp = b"<timestamp>\x11" + created.strftime("%d %b %Y %H:%M").encode() + b"</timestamp>"
-    fixed, count = _DTA_STAMP.subn(stamp, data, count=1)
-    if count != 1:
-        raise ValueError("unexpected Stata header: cannot fix its creation time")
-    return fixed
