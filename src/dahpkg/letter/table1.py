@@ -262,31 +262,13 @@ def render_latex(rows: list[list[str]], caption: str = CAPTION) -> str:
 
 
 def render_docx(rows: list[list[str]], caption: str = CAPTION) -> bytes:
-    """Table I as a Word document (landscape), the format the journal takes."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Pt
+    """Table I as a Word document, the format the journal takes: A4 landscape, the columns
+    fitted to their words at the largest font size that fits the page width, the header row
+    repeated on each page, rows that never split, the abbreviations under the table
+    (`dahpkg.letter.word`)."""
+    from dahpkg.letter.word import table_document
 
-    document = Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    document.add_paragraph().add_run(caption).bold = True
-    table = document.add_table(rows=1, cols=len(PRINTED_COLUMNS))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, PRINTED_COLUMNS, strict=True):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
-        run.font.size = Pt(7)
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(text).font.size = Pt(7)
-    document.add_paragraph().add_run(footnote()).font.size = Pt(7)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return table_document(PRINTED_COLUMNS, rows, caption, footnote())
 
 
 RENDERERS = {"md": render_markdown, "tsv": render_tsv, "html": render_html, "latex": render_latex}
