@@ -7,14 +7,17 @@ confirmed licence, the Zenodo community; see `facts`). A fact that is not known 
 every file and is listed in `Metadata.unknown`; nothing is invented.
 
 `METADATA` lists the formats, one entry each: the file it writes, its line in the bundle's
-README, and its builder (one module per format beside this one). Adding a
-metadata format is one entry here and its module.
+README, its builder (one module per format beside this one) and, for a format whose standard
+requires a fact that may not be known yet, why it cannot be written yet. Such a file is not
+written at all rather than written invalid (DataCite XML requires the DOI, which exists only
+once a deposit reserves it); `Metadata.withheld` says why. Adding a metadata format is one
+entry here and its module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,21 +31,30 @@ if TYPE_CHECKING:
     from dahpkg.export.release import Prepared
 
 Builder = Callable[["Prepared", Facts, dict[str, int]], bytes]
+# Why a format cannot be written yet for a release and its facts: "" when it can.
+Missing = Callable[["Prepared", Facts], str]
+
+
+def _nothing_missing(prepared: Prepared, facts: Facts) -> str:
+    return ""
 
 
 @dataclass(frozen=True)
 class MetadataFormat:
-    """One metadata file: its name, its line in the bundle README, and its builder (of the
-    prepared release, the authors' facts, and the bundle's other files with their sizes)."""
+    """One metadata file: its name, its line in the bundle README, its builder (of the
+    prepared release, the authors' facts, and the bundle's other files with their sizes), and
+    what says why it cannot be written yet ("" when it can)."""
 
     name: str
     description: str
     build: Builder
+    missing: Missing = _nothing_missing
 
 
 METADATA: tuple[MetadataFormat, ...] = (
     MetadataFormat("datacite.json", "DataCite metadata (kernel 4), JSON", datacite.json_file),
-    MetadataFormat("datacite.xml", "DataCite metadata (kernel 4), XML", datacite.xml_file),
+    MetadataFormat("datacite.xml", "DataCite metadata (kernel 4), XML", datacite.xml_file,
+                   datacite.xml_missing),
     MetadataFormat("schema-org.jsonld",
                    "schema.org Dataset description (JSON-LD), as search engines read it",
                    schema_org.jsonld_file),
@@ -54,24 +66,47 @@ METADATA: tuple[MetadataFormat, ...] = (
 FILES = tuple(m.name for m in METADATA)
 
 __all__ = ["FILES", "METADATA", "Facts", "Metadata", "MetadataFormat", "build",
-           "export_metadata", "orcid_checksum_ok"]  # fmt: skip
+           "export_metadata", "orcid_checksum_ok", "withheld", "written"]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Metadata:
-    """Every metadata format of one package, and the facts still unknown."""
+    """Every metadata format of one package that can be written, the facts still unknown, and
+    the files not written with the reason for each (``withheld``)."""
 
     prepared: Prepared
     facts: Facts
     files: dict[str, bytes]
     unknown: tuple[str, ...]
+    withheld: dict[str, str] = field(default_factory=dict)
+
+    def notes(self) -> list[str]:
+        """One line per file not written, saying why and what makes it written."""
+        return [f"{name} not written: {why}" for name, why in self.withheld.items()]
+
+
+def withheld(prepared: Prepared) -> dict[str, str]:
+    """The metadata files that cannot be written yet for ``prepared``, each with the reason
+    (the facts are the release's: publication.toml's, or the DOI a deposit reserved)."""
+    facts = prepared.facts
+    reasons = {m.name: m.missing(prepared, facts) for m in METADATA}
+    return {name: why for name, why in reasons.items() if why}
+
+
+def written(prepared: Prepared) -> tuple[str, ...]:
+    """The names of the metadata files `build` writes for ``prepared``."""
+    missing = withheld(prepared)
+    return tuple(m.name for m in METADATA if m.name not in missing)
 
 
 def build(prepared: Prepared, files: dict[str, int] | None = None) -> Metadata:
-    """Every metadata format for ``prepared``; ``files`` are the bundle's files and sizes."""
+    """Every metadata format for ``prepared`` that can be written; ``files`` are the bundle's
+    files and sizes."""
     facts = prepared.facts
-    out = {m.name: m.build(prepared, facts, files or {}) for m in METADATA}
-    return Metadata(prepared, facts, out, unknown_facts(prepared, facts))
+    missing = withheld(prepared)
+    formats = [m for m in METADATA if m.name not in missing]
+    out = {m.name: m.build(prepared, facts, files or {}) for m in formats}
+    return Metadata(prepared, facts, out, unknown_facts(prepared, facts), missing)
 
 
 def export_metadata(path: PackageLike = None, output: str | Path = "metadata", *,
@@ -79,7 +114,8 @@ def export_metadata(path: PackageLike = None, output: str | Path = "metadata", *
                     generalise: str | None = None,
                     not_identifiers: tuple[str, ...] = ()) -> Metadata:  # fmt: skip
     """Write every metadata format into the folder ``output`` (from a valid package that
-    passes the disclosure-risk gate: see `dahpkg.export.release.prepare`)."""
+    passes the disclosure-risk gate: see `dahpkg.export.release.prepare`). A format whose
+    standard needs a fact not known yet is not written: the result's ``withheld`` says why."""
     from dahpkg.export.release import prepare
     from dahpkg.export.write import write_new_files
 

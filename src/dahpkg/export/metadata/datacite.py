@@ -28,6 +28,17 @@ def xml_file(prepared: Prepared, facts: Facts, files: dict[str, int]) -> bytes:
     return datacite_xml(record(prepared, facts)).encode("utf-8")
 
 
+def xml_missing(prepared: Prepared, facts: Facts) -> str:
+    """Why datacite.xml cannot be written yet ("" when it can). The DataCite kernel makes the
+    DOI mandatory (its ``identifier``): a record without one fails the kernel-4 XSD, so the
+    file waits for the DOI rather than being written invalid. (datacite.json is the form the
+    `datacite` package's JSON Schema checks, which lets the DOI wait.)"""
+    if facts.dataset_doi:
+        return ""
+    return ("DataCite requires the data set's DOI; it is written by the deposit once the DOI "
+            "is reserved, or give the DOI in publication.toml [dataset] doi")
+
+
 def record(prepared: Prepared, facts: Facts) -> dict[str, Any]:
     """A DataCite kernel-4 record (the JSON form the `datacite` package validates)."""
     descriptor = prepared.descriptor
