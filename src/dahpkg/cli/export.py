@@ -72,6 +72,8 @@ def supplement(path: Path | None, output: Path | None, force: bool, risk_accepte
     for name, size in bundle.files.items():
         click.echo(f"{size:>9,}  {name}")
     click.echo(f"{bundle.path}: {len(bundle.files)} files, sha256 {bundle.sha256}")
+    for note in bundle.notes:
+        click.echo(note)
 
 
 @export.command()
@@ -109,6 +111,8 @@ def metadata(path: Path | None, output: Path, force: bool, risk_accepted: str | 
                              generalise=generalise, not_identifiers=not_identifiers)  # fmt: skip
     for name, data in result.files.items():
         click.echo(f"{len(data):>9,}  {output / name}")
+    for note in result.notes():
+        click.echo(note)
     for fact in result.unknown:
         click.echo(f"unknown, left out: {fact}")
 

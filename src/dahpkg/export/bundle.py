@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.export.formats import FORMATS, get
-from dahpkg.export.metadata import METADATA
+from dahpkg.export.metadata import written
 from dahpkg.export.readme import MANIFEST, disclosure_text, licence_text, readme
 from dahpkg.progress import silent
 
@@ -59,7 +59,8 @@ def contents(prepared: Prepared,
     files["LICENSE"] = licence_text(prepared).encode()
     if prepared.privacy is not None:
         files["disclosure-risk.txt"] = disclosure_text(prepared).encode()
-    metadata_names = [*(m.name for m in METADATA), "README.md", MANIFEST]
+    # Only the metadata files written: one whose standard needs a DOI waits for it.
+    metadata_names = [*written(prepared), "README.md", MANIFEST]
     files["README.md"] = readme(prepared, sorted([*files, *metadata_names])).encode()
     # The metadata describe every file of the bundle (the RO-Crate lists them with sizes).
     from dahpkg.export.metadata import build

@@ -27,6 +27,8 @@ class Bundle:
     path: Path
     files: dict[str, int]
     sha256: str
+    # Files the bundle leaves out, each with why (a DataCite XML record waits for the DOI).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Supplement:
     name: str
     archive: bytes
     files: dict[str, bytes]
+    notes: tuple[str, ...] = ()
 
 
 def export_supplement(path: PackageLike = None, output: str | Path | None = None, *,
@@ -57,7 +60,7 @@ def export_supplement(path: PackageLike = None, output: str | Path | None = None
     target = Path(output) if output else Path(supplement.name)
     write_new(target, supplement.archive, force=force)
     return Bundle(target, {n: len(d) for n, d in sorted(supplement.files.items())},
-                  hashlib.sha256(supplement.archive).hexdigest())  # fmt: skip
+                  hashlib.sha256(supplement.archive).hexdigest(), supplement.notes)  # fmt: skip
 
 
 def build_supplement(prepared: Prepared,
@@ -75,4 +78,7 @@ def build_supplement(prepared: Prepared,
     version = str(prepared.descriptor.get("version") or "0")
     top = f"{name}-{version}"
     archive = zip_entries(((f"{top}/{n}", data) for n, data in files.items()), prepared.created)
-    return Supplement(f"{top}-supplement.zip", archive, files)
+    from dahpkg.export.metadata import withheld
+
+    notes = tuple(f"{n} not written: {why}" for n, why in withheld(prepared).items())
+    return Supplement(f"{top}-supplement.zip", archive, files, notes)
