@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from dahpkg.export.formats import codebook, parquet, statistics, text, workbook
+from dahpkg.export.formats import codebook, parquet, r, statistics, text, workbook
 
 if TYPE_CHECKING:
     from dahpkg.export.release import Prepared
@@ -119,6 +119,23 @@ FORMATS: tuple[Format, ...] = (
         ),
         codebook.write,
         bundle_stem="codebook",
+        data=False,
+    ),
+    Format(
+        "r",
+        "An R script, load.R, that reads the CSV with typed columns (readr): yes/no as logical, "
+        "categories as factors with their labels, an empty cell as NA.",
+        # text/plain: IANA registers no type for R code (R's mime package says text/plain).
+        (
+            Variant(
+                ".R",
+                "text/plain",
+                'R script: source("load.R") reads data/episodes.csv with typed columns (readr)',
+                also=(".r",),
+            ),
+        ),
+        r.write,
+        bundle_stem="load",
         data=False,
     ),
 )
