@@ -96,6 +96,10 @@ def test_header_repeats_and_no_row_splits(table1_docx: Path) -> None:
     headers = [row.find("w:trPr/w:tblHeader", NS) is not None for row in rows]
     assert headers == [True] + [False] * 12
     assert all(row.find("w:trPr/w:cantSplit", NS) is not None for row in rows)
+    # The header keeps with the first row, and patients 7 and 9 with their relapses (rows 8, 11).
+    kept = [row.findall(".//w:p/w:pPr/w:keepNext", NS) for row in rows]
+    assert [number for number, keep in enumerate(kept) if keep] == [0, 7, 10]
+    assert {len(keep) for keep in kept} == {0, len(PRINTED_COLUMNS)}
 
 
 def test_font_size_and_every_word_fits_its_column(table1_docx: Path) -> None:
@@ -244,6 +248,11 @@ def test_libreoffice_repeats_the_header_on_every_page(
     found = [re.findall(r"\bHaemoglobin\b", page) for page in pages]
     assert found == [["Haemoglobin"]] * len(pages)
     assert broken_words(cell_texts(docx)[1:], pages) == []
+    # No page starts with a relapse row, whose patient number and sex are blank: the first row
+    # under the header (its line with the yes/no symbols) is a patient's first episode.
+    for page in pages:
+        first = next(line for line in page.splitlines() if re.search(r" (✓|X) ", line))
+        assert re.match(r" {0,3}\d+ +[FM] ", first), first
 
 
 def test_render_api_gives_the_same_document(table1_docx: Path) -> None:

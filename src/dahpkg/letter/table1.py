@@ -16,6 +16,7 @@ from dahpkg.letter.layout import (
     ASYMPTOMATIC,
     CORRECTIONS,
     DIAGNOSIS,
+    ID,
     MANIFESTATIONS,
     MANIFESTATIONS_PRINTED,
     NO,
@@ -268,7 +269,9 @@ def render_docx(rows: list[list[str]], caption: str = CAPTION) -> bytes:
     (`dahpkg.letter.word`)."""
     from dahpkg.letter.word import table_document
 
-    return table_document(PRINTED_COLUMNS, rows, caption, footnote())
+    # A relapse row, its patient number left blank, stays on the page of the patient's first row.
+    relapses = [not row[PRINTED_COLUMNS.index(ID)] for row in rows]
+    return table_document(PRINTED_COLUMNS, rows, caption, footnote(), relapses)
 
 
 RENDERERS = {"md": render_markdown, "tsv": render_tsv, "html": render_html, "latex": render_latex}

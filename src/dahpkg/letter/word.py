@@ -107,9 +107,17 @@ def _share(least: list[int], stages: list[list[int]], total: int) -> tuple[int, 
 
 
 def table_document(
-    header: Sequence[str], rows: Sequence[Sequence[str]], caption: str, note: str
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    caption: str,
+    note: str,
+    continues: Sequence[bool] = (),
 ) -> bytes:
-    """A Word document: ``caption`` in bold, the table, then ``note`` (its abbreviations)."""
+    """A Word document: ``caption`` in bold, the table, then ``note`` (its abbreviations).
+
+    A row marked True in ``continues`` (a relapse under its patient's first episode) is kept on
+    the same page as the row before it, so that no page starts with a row that has no patient.
+    """
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -132,6 +140,9 @@ def table_document(
     _table_properties(table, sum(layout.widths))
     for column, twips in zip(table.columns, layout.widths, strict=True):
         column.width = Twips(twips)
+    # Table row k is followed by data row k: it keeps with it when that row continues it.
+    keep = [*continues[: len(rows)], *[False] * (len(rows) + 1 - len(continues))]
+    keep[0] = True  # the header with the first row
     for number, (row, texts) in enumerate(zip(table.rows, [header, *rows], strict=True)):
         _row_properties(row, heading=number == 0)
         for cell, text, twips in zip(row.cells, texts, layout.widths, strict=True):
@@ -139,6 +150,9 @@ def table_document(
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             paragraph = cell.paragraphs[0]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            # Word keeps table rows together through their paragraphs' "keep with next".
+            if keep[number]:
+                paragraph.paragraph_format.keep_with_next = True
             run = paragraph.add_run(text)
             if number == 0:
                 run.bold = True
