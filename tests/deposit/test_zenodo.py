@@ -24,6 +24,7 @@ from dahpkg.deposit.run import upload_set
 from dahpkg.deposit.token import Token
 from dahpkg.deposit.zenodo import deposit, explain, read_token
 from dahpkg.errors import DepositError, InputError
+from dahpkg.export import Supplement, build_supplement, prepare
 
 from support.helpers import ACCEPT, CONSENT
 from support.zenodo_double import TOKEN, WRITE_ONLY_TOKEN, ZenodoDouble
@@ -61,17 +62,23 @@ def creates(double: ZenodoDouble) -> int:
                if r.method == "POST" and r.path == "/api/deposit/depositions")  # fmt: skip
 
 
-def local_files() -> dict[str, str]:
-    from dahpkg.export import build_supplement, prepare
+def bundle(doi: str = "") -> Supplement:
+    """The shipped package's bundle, built here, citing ``doi`` (a deposit's reserved DOI)."""
+    prepared = prepare(None, risk_accepted=CONSENT)
+    return build_supplement(prepared.citing(doi, "the test") if doi else prepared)
 
-    files = upload_set(build_supplement(prepare(None, risk_accepted=CONSENT)))
+
+def reserved(dep_id: int | str | None) -> str:
+    return f"10.5072/zenodo.{dep_id}"  # the DOI the double reserves for a deposition
+
+
+def local_files(doi: str = "") -> dict[str, str]:
+    files = upload_set(bundle(doi))
     return {n: hashlib.md5(d).hexdigest() for n, d in files.items()}
 
 
-def expected_metadata() -> dict[str, Any]:
-    from dahpkg.export import build_supplement, prepare
-
-    files = build_supplement(prepare(None, risk_accepted=CONSENT)).files
+def expected_metadata(doi: str = "") -> dict[str, Any]:
+    files = bundle(doi).files
     metadata: dict[str, Any] = json.loads(files["zenodo.json"])["metadata"]
     return metadata
 
@@ -100,11 +107,15 @@ def test_draft_upload_verify_metadata_then_publish(double: ZenodoDouble, tmp_pat
     assert not first.published and first.deposition is not None and not first.resumed
     dep = double.depositions[first.deposition]
     assert dep.state == "unsubmitted"
-    assert server_files(double, first.deposition) == local_files()  # every file, every md5
-    assert len(first.uploaded) == len(local_files()) == 18
+    doi = reserved(first.deposition)
+    # every file, every md5, of the bundle built citing the DOI the draft reserved
+    assert server_files(double, first.deposition) == local_files(doi)
+    # datacite.xml is written only with a DOI: the deposit's bundle has one file more
+    assert len(first.uploaded) == len(local_files(doi)) == len(local_files()) + 1 == 19
     assert "im-dah-case-series-0.1.0-supplement.zip" in first.uploaded
     sent = dep.metadata
-    assert sent == expected_metadata()  # as zenodo.json in the bundle, nothing added or lost
+    # as zenodo.json in the bundle, nothing added or lost
+    assert sent == expected_metadata(doi) and sent["doi"] == doi
     assert sent["title"].startswith("Immune-mediated diffuse alveolar haemorrhage")
     assert sent["version"] == "0.1.0" and sent["upload_type"] == "dataset"
     assert "dahpkg draft" not in sent["notes"] and CONSENT in sent["notes"]  # nonce replaced
@@ -112,7 +123,7 @@ def test_draft_upload_verify_metadata_then_publish(double: ZenodoDouble, tmp_pat
 
     second = run_deposit(double, state, publish=True)
     assert second.resumed and second.published and second.deposition == first.deposition
-    assert second.uploaded == [] and len(second.kept) == 18
+    assert second.uploaded == [] and len(second.kept) == 19
     assert second.doi == f"10.5072/zenodo.{first.deposition}"
     assert dep.state == "done" and dep.submitted
     assert creates(double) == 1 and len(double.live()) == 1
@@ -129,11 +140,11 @@ def test_cli_run_and_exit_codes(double: ZenodoDouble, tmp_path: Path) -> None:
     assert code == 1 and "--risk-accepted" in err and double.requests == []  # the gate first
     code, out, err = cli(double, state, *ACCEPT)
     assert code == 0, err
-    assert "uploaded 18 file(s)" in out and "every md5 matches" in out
+    assert "uploaded 19 file(s)" in out and "every md5 matches" in out
     assert f"Draft left unpublished (check it, then rerun with --publish): {double.root}" in out
     code, out, err = cli(double, state, *ACCEPT, "--publish")
     assert code == 0, err
-    assert "(resumed)" in out and "kept 18 already there" in out
+    assert "(resumed)" in out and "kept 19 already there" in out
     assert "Published: DOI 10.5072/zenodo." in out
     code, _, err = cli(double, state, *ACCEPT, env=NO_TOKEN)
     assert code == 2 and "no Zenodo token in ZENODO_TOKEN" in err
@@ -152,9 +163,11 @@ def test_dry_run_sends_nothing(double: ZenodoDouble, tmp_path: Path) -> None:
     assert code == 0, err  # no token needed
     assert double.requests == [] and not state.exists()
     assert f"POST   {double.url}/deposit/depositions  create a draft" in out
-    assert out.count("PUT    {links.bucket}/") == 18 and "POST   {links.publish}  publish" in out
-    md5 = local_files()["episodes.sav"]
-    assert f"PUT    {{links.bucket}}/episodes.sav  7,488 bytes, md5 {md5}" in out
+    assert out.count("PUT    {links.bucket}/") == len(local_files()) and "POST   {links.publish}  publish" in out
+    sav = upload_set(bundle())["episodes.sav"]  # no DOI yet: the bundle as it is without one
+    md5 = hashlib.md5(sav).hexdigest()
+    assert f"PUT    {{links.bucket}}/episodes.sav  {len(sav):,} bytes, md5 {md5}" in out
+    assert "DOI the bundle would cite: none yet. Zenodo reserves one when the draft is" in out
 
 
 # --- the token ------------------------------------------------------------------------------
@@ -227,7 +240,9 @@ def test_429_waits_as_the_rate_limit_headers_ask(double: ZenodoDouble, tmp_path:
     outcome = run_deposit(double, tmp_path / "state.json", sleeps)
     assert sleeps == [1.0, 1.0, 1.0]  # Retry-After: 1, rather than the 0.01 s backoff
     assert creates(double) == 3 and len(double.live()) == 1  # two refused, one made
-    assert server_files(double, outcome.deposition or 0) == local_files()
+    assert server_files(double, outcome.deposition or 0) == local_files(
+        reserved(outcome.deposition)
+    )
 
 
 def test_html_504_after_create_is_reconciled_not_repeated(double: ZenodoDouble,
@@ -264,7 +279,9 @@ def test_reset_mid_upload_and_corrupted_upload_are_sent_again(
             and r.path.startswith("/api/files/")]  # fmt: skip
     assert puts.count("im-dah-case-series-0.1.0-supplement.zip") == 2
     assert puts.count("codebook.html") == 2
-    assert server_files(double, outcome.deposition or 0) == local_files()
+    assert server_files(double, outcome.deposition or 0) == local_files(
+        reserved(outcome.deposition)
+    )
 
 
 def test_a_file_that_stays_corrupted_fails_with_the_step(double: ZenodoDouble,
@@ -321,7 +338,7 @@ def test_crash_mid_upload_then_rerun_sends_only_the_rest(double: ZenodoDouble,
     assert outcome.resumed and outcome.deposition == dep.id and creates(double) == 1
     assert "episodes.dta" in outcome.removed and "episodes.dta" in outcome.uploaded
     assert set(outcome.kept) == before - {"episodes.dta"}
-    assert server_files(double, dep.id) == local_files() and dep.submitted
+    assert server_files(double, dep.id) == local_files(reserved(dep.id)) and dep.submitted
 
 
 def test_network_down_fails_with_exit_3_and_resumes(double: ZenodoDouble, tmp_path: Path,

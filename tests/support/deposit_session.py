@@ -53,7 +53,7 @@ def main() -> None:
     client.wait()
     (dep,) = double.live()
     print(f"killed (SIGKILL) while uploading episodes.sav: deposition {dep.id}, "
-          f"{len(dep.files)} of 18 files uploaded, "
+          f"{len(dep.files)} of 19 files uploaded, "
           f"{count('POST', '/deposit/depositions')} create request\n")  # fmt: skip
     dahpkg()
     print(f"depositions on the server: {len(double.live())}; "

@@ -34,9 +34,10 @@ def deposit() -> None:
 
 def _help(spec: RepositorySpec) -> str:
     sandbox = "--sandbox " if spec.sandbox_url else ""
-    return f"""{spec.help}: validate, check the disclosure risk, build the bundle and its
-    metadata, create a draft (or a new version's draft), upload every file and check its md5
-    against the server's, set the metadata, and publish only with --publish.
+    return f"""{spec.help}: validate, check the disclosure risk, create a draft (or a new
+    version's draft), which reserves the DOI, build the bundle and its metadata citing that DOI,
+    upload every file and check its md5 against the server's, set the metadata, and publish
+    only with --publish. A DOI in publication.toml must be the draft's, or the deposit refuses.
 
     The token comes from {spec.token_variable} or --token-file and is sent only in the
     {spec.token_header} header. A rerun resumes the draft of an interrupted run (the state file
@@ -139,6 +140,9 @@ def _command(spec: RepositorySpec) -> click.Command:
                        f"bytes; kept {len(outcome.kept)} already there; removed "
                        f"{len(outcome.removed)}; every md5 matches the server's")  # fmt: skip
             click.echo("  metadata set")
+            if outcome.cited_doi:
+                click.echo(f"  every file of the bundle cites the DOI {outcome.cited_doi}")
+            click.echo(f"  bundle {outcome.bundle}, sha256 {outcome.bundle_sha256}")
         if outcome.published:
             click.echo(f"Published: DOI {outcome.doi} {outcome.html}")
         else:

@@ -16,6 +16,9 @@ class Outcome:
     html: str = ""
     doi: str = ""  # once published
     reserved_doi: str = ""
+    cited_doi: str = ""  # the DOI every file of the bundle cites ("" for none)
+    bundle: str = ""  # the bundle's zip, as built for this deposit and uploaded
+    bundle_sha256: str = ""
     published: bool = False
     resumed: bool = False
     uploaded: list[str] = field(default_factory=list)

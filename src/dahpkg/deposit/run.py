@@ -1,7 +1,13 @@
-"""A deposit, the same on every repository: validate and pass the disclosure-risk gate; build the
-bundle and its metadata; create a draft (or a new version's draft); upload every file and check
+"""A deposit, the same on every repository: validate and pass the disclosure-risk gate; create a
+draft (or a new version's draft), which reserves the data set's DOI; build the bundle and its
+metadata citing that DOI, so that what is published cites itself; upload every file and check
 each md5 against the server's, once after the upload and again on a fresh listing; set the
 metadata; publish only when asked.
+
+The DOI reaches every file through one place, the prepared release's facts
+(`dahpkg.export.release.Prepared.citing`): CITATION.cff, DataCite, schema.org, RO-Crate, the
+Zenodo metadata and the README read it there. A DOI given by hand in publication.toml must be
+the draft's, or the deposit refuses (the files would cite another record).
 
 Nothing is done twice by accident. An action that may have happened although its answer was
 lost (create, new version, publish) is never sent again blindly: the server is asked what
@@ -26,9 +32,10 @@ from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.redact import server_text
 from dahpkg.deposit.repository import Draft, DraftId, Plan, Repository, RepositorySpec
 from dahpkg.deposit.state import DepositState, default_state_file
-from dahpkg.errors import DepositError
+from dahpkg.errors import DepositError, InputError
 from dahpkg.export.metadata.facts import deposit_marker
 from dahpkg.package import PackageLike
+from dahpkg.package.publication import RESERVED_DOI
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -38,6 +45,15 @@ if TYPE_CHECKING:
     from dahpkg.deposit.token import Token
     from dahpkg.export import Prepared, Supplement
     from dahpkg.privacy import Generalisation
+
+
+def _metadata_only(prepared: Prepared) -> Supplement:
+    """The bundle's metadata files alone, for what a draft is created with before its DOI is
+    known (the whole bundle is built once, citing it)."""
+    from dahpkg.export import Supplement
+    from dahpkg.export.metadata import build
+
+    return Supplement("", b"", build(prepared).files)
 
 
 def upload_set(supplement: Supplement) -> dict[str, bytes]:
@@ -70,18 +86,17 @@ def deposit(
     ``token`` defaults to the one `RepositorySpec.read_token` finds; a dry run needs none and
     sends nothing.
     """
-    from dahpkg.export import build_supplement, prepare
+    from dahpkg.export import prepare
 
     server = check_base_url(base_url or spec.default_url)
     progress("validating the package and checking its disclosure risk")
     prepared = prepare(
         path, risk_accepted=risk_accepted, generalise=generalise, not_identifiers=not_identifiers
     )
-    supplement = build_supplement(prepared, progress)
     state = DepositState(
         Path(state_file) if state_file else default_state_file(spec.name), spec.title
     )
-    session = Session(spec, prepared, supplement, state, server, new_version_of, progress)
+    session = Session(spec, prepared, state, server, new_version_of, progress)
     if dry_run:
         return session.plan(publish)
     repository = spec.open(server, token or spec.read_token(), http=http, retry=retry,
@@ -99,16 +114,17 @@ class Session:
         self,
         spec: RepositorySpec,
         prepared: Prepared,
-        supplement: Supplement,
         state: DepositState,
         server: str,
         new_version_of: DraftId | None,
         progress: Callable[[str], None],
     ) -> None:
-        self.spec, self.title = spec, spec.title
-        self.uploads = upload_set(supplement)
-        self.md5 = {n: hashlib.md5(d).hexdigest() for n, d in self.uploads.items()}
-        self.metadata: dict[str, Any] = spec.metadata(supplement)
+        self.spec, self.title, self.prepared = spec, spec.title, prepared
+        # Until the draft and its DOI exist: what the draft is created with (its title and the
+        # marker sentence), from the metadata alone; the bundle is built once, citing the DOI.
+        self.metadata: dict[str, Any] = spec.metadata(_metadata_only(prepared))
+        self.uploads: dict[str, bytes] = {}
+        self.md5: dict[str, str] = {}
         self.marker = deposit_marker(prepared.descriptor)
         self.version = str(prepared.descriptor.get("version") or "")
         name = str(prepared.descriptor.get("name") or "episodes")
@@ -117,6 +133,20 @@ class Session:
         self.progress = progress
         self.entry = state.entry(self.key)
         self.outcome = Outcome(server, state.path)
+
+    def _build(self, doi: str, where: str) -> None:
+        """Build the bundle, citing ``doi`` (reserved by ``where``), as it is uploaded: its
+        files, their md5 and the metadata the repository is sent are all taken from it."""
+        from dahpkg.export import build_supplement
+
+        prepared = self.prepared.citing(doi, where) if doi else self.prepared
+        supplement = build_supplement(prepared, self.progress)
+        self.uploads = upload_set(supplement)
+        self.md5 = {n: hashlib.md5(d).hexdigest() for n, d in self.uploads.items()}
+        self.metadata = self.spec.metadata(supplement)
+        self.outcome.cited_doi = prepared.facts.dataset_doi
+        self.outcome.bundle = supplement.name
+        self.outcome.bundle_sha256 = hashlib.sha256(supplement.archive).hexdigest()
 
     def _save(self, **values: Any) -> None:
         self.entry.update(values, updated=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -131,6 +161,7 @@ class Session:
                 f"(DOI {self.entry.get('doi', '')}): nothing to send"
             )
             return self.outcome
+        self._plan_doi()
         plan = Plan(
             resume=self.entry.get("deposition"),
             marker=self.marker,
@@ -143,6 +174,29 @@ class Session:
         )
         self.outcome.planned = self.spec.requests(plan, self.server)
         return self.outcome
+
+    def _plan_doi(self) -> None:
+        """Build the bundle as the run would, and say which DOI it would cite: the one the
+        draft of an earlier run reserved (kept in the state file), else none yet."""
+        resumed = self.entry.get("deposition") is not None
+        doi = str(self.entry.get("reserved_doi") or "") if resumed else ""
+        given = self.prepared.facts.dataset_doi
+        if not resumed and given:
+            self.outcome.notes.append(
+                f"publication.toml gives the data set's DOI {given}: a new draft gets a DOI of "
+                f"its own from {self.title}, and the deposit would refuse unless it resumes the "
+                "draft that reserved this one"
+            )
+        self._build(doi, f"{self.title}'s draft {self.entry.get('deposition')}")
+        if self.outcome.cited_doi:
+            self.outcome.notes.append(f"DOI the bundle would cite: {self.outcome.cited_doi}")
+        else:
+            self.outcome.notes.append(
+                f"DOI the bundle would cite: none yet. {self.title} reserves one when the draft "
+                "is created, and the bundle is then built citing it (CITATION.cff, DataCite, "
+                "schema.org, RO-Crate, README): the sizes and md5 below are those of the bundle "
+                "without it"
+            )
 
     # the real run --------------------------------------------------------------------------
 
@@ -162,9 +216,12 @@ class Session:
                 f"{draft.id}): nothing was sent"
             )
             return self._published(self.entry)
+        if draft is None:
+            self._refuse_given_doi()
         draft = draft or self._start(repository)
         self.outcome.deposition, self.outcome.html = draft.id, draft.html
         self.outcome.reserved_doi = draft.reserved_doi
+        self._cite(draft)
         self._sync_files(repository, replace(draft, new_version=self.parent is not None))
         self.progress("setting the metadata")
         draft = repository.set_metadata(draft, self.metadata)
@@ -174,7 +231,52 @@ class Session:
             self._save(status="published", doi=draft.doi, record=draft.record)
             self.outcome.published, self.outcome.doi = True, draft.doi
             self.outcome.html = draft.record or self.outcome.html
+            cited = self.outcome.cited_doi
+            if draft.doi and cited and draft.doi != cited:
+                self.outcome.notes.append(
+                    f"{self.title} published the record under the DOI {draft.doi}, not the "
+                    f"{cited} it reserved and the files cite: ask {self.title}'s support to "
+                    "correct it, or publish a new version citing the right DOI"
+                )
         return self.outcome
+
+    def _refuse_given_doi(self) -> None:
+        """Before a new draft is made: a DOI given by hand cannot be the one it will get."""
+        given = self.prepared.facts.dataset_doi
+        if given:
+            raise InputError(
+                f"publication.toml gives the data set's DOI {given}, but a new draft on "
+                f"{self.title} gets a DOI of its own, reserved when it is made, and the deposited "
+                "files must cite the record they are in. Empty [dataset] doi in publication.toml "
+                "(the deposit then writes the DOI it reserves into every file) and run again; a "
+                "DOI given by hand is for a bundle deposited by hand (dahpkg export supplement)"
+            )
+
+    def _cite(self, draft: Draft) -> None:
+        """Build the bundle citing the DOI the draft reserved (checked: it goes into every
+        file), and remember it: a rerun resumes the draft and cites the same DOI."""
+        doi = draft.reserved_doi
+        if doi and not RESERVED_DOI.match(doi):
+            raise DepositError(
+                f"{self.title}'s draft {draft.id} reserved {server_text(repr(doi), 80)}, which is "
+                "not a DOI: is it a Zenodo deposit API? Check --base-url. The draft is kept."
+            )
+        self.progress(f"building the bundle, citing the DOI {doi}" if doi
+                      else "building the bundle")  # fmt: skip
+        self._build(doi, f"{self.title}'s draft {draft.id}")
+        if not self.outcome.cited_doi:
+            self.outcome.notes.append(
+                f"{self.title} reserved no DOI for draft {draft.id} and publication.toml gives "
+                "none: the deposited files cite no DOI"
+            )
+        earlier = self.entry.get("bundle_sha256")
+        if earlier and earlier != self.outcome.bundle_sha256:
+            self.outcome.notes.append(
+                "the bundle differs from the one an earlier run uploaded to this draft (the "
+                "package changed since): the files that differ are replaced"
+            )
+        self._save(reserved_doi=draft.reserved_doi, bundle=self.outcome.bundle,
+                   bundle_sha256=self.outcome.bundle_sha256)  # fmt: skip
 
     def _published(self, entry: dict[str, Any]) -> Outcome:
         self.outcome.deposition = entry.get("deposition")

@@ -63,7 +63,10 @@ def _article(prepared: Prepared) -> str:
 
 
 def _how_to_cite(prepared: Prepared) -> list[str]:
-    data = f"> {dataset_citation(prepared)}"
+    # The data set's DOI, from publication.toml or the deposit that reserved it: a deposited
+    # README cites the record it is in.
+    doi = prepared.facts.dataset_doi
+    data = f"> {dataset_citation(prepared)}" + (f" https://doi.org/{doi}" if doi else "")
     article = _article(prepared)
     if not article:
         return ["Cite the data set:", "", data, ""]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,9 @@ class Prepared:
     created: datetime
     privacy: PrivacyReport | None = None
     risk_accepted: str | None = None
+    # The DOI a deposit's draft reserved for this release, and which draft (see `citing`).
+    deposit_doi: str = ""
+    doi_from: str = ""
 
     @property
     def generalisation(self) -> Generalisation | None:
@@ -56,8 +59,23 @@ class Prepared:
     @functools.cached_property
     def facts(self) -> Facts:
         """What only the authors can say (publication.toml), read when first needed: a single
-        file export does not need it, so a mistake in it does not stop one."""
-        return Facts.of(self.package)
+        file export does not need it, so a mistake in it does not stop one.
+
+        The one place every file of the bundle reads the data set's DOI from: publication.toml's,
+        or the one a deposit reserved (`citing`).
+        """
+        return Facts.of(self.package).with_dataset_doi(self.deposit_doi, self.doi_from)
+
+    def citing(self, doi: str, where: str) -> Prepared:
+        """This release, every file of its bundle citing ``doi``, the DOI ``where`` (a
+        deposit's draft) reserved for it, so that what is published cites itself.
+
+        `InputError`, now rather than when a file is written, when publication.toml gives
+        another DOI or ``doi`` is not one.
+        """
+        cited = replace(self, deposit_doi=doi, doi_from=where)
+        _ = cited.facts
+        return cited
 
 
 def prepare(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 FACTS_FILE = "publication.toml"
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# A DOI a repository hands out: its registrants' plain spelling (the pattern Crossref recommends
+# for modern DOIs), bounded. A server's text that is not one never reaches a metadata file.
+RESERVED_DOI = re.compile(r"^10\.\d{4,9}/[-._;()/:A-Za-z0-9]{1,200}$")
 ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
 
@@ -79,6 +82,26 @@ class Facts:
         )
         facts.check(path)
         return facts
+
+    def with_dataset_doi(self, doi: str, where: str) -> Facts:
+        """These facts, the data set's DOI being ``doi``, the one ``where`` (a deposit's draft)
+        reserved for it, so that the files deposited there cite the DOI the record will have.
+
+        `InputError` when publication.toml gives another DOI (both cannot be the record's), or
+        when ``doi`` is not a DOI.
+        """
+        if not doi or doi == self.dataset_doi:
+            return self
+        if not RESERVED_DOI.match(doi):
+            raise InputError(f"{where} has the DOI {doi[:80]!r}, which is not a DOI (10.NNNN/...)")
+        if self.dataset_doi:
+            raise InputError(
+                f"{FACTS_FILE} gives the data set's DOI {self.dataset_doi}, but {where} has the "
+                f"DOI {doi}: the deposited files must cite the DOI of the record they are in. "
+                f"Empty [dataset] doi in {FACTS_FILE} (the deposit writes its DOI into every "
+                f"file), or set it to {doi}, and run the same command again"
+            )
+        return replace(self, dataset_doi=doi)
 
     def check(self, path: Path) -> None:
         for name, value in (("dataset doi", self.dataset_doi), ("article doi", self.article_doi)):
