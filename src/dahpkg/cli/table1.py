@@ -37,6 +37,9 @@ def table1(
     marked as such. Any other package (one made by `dahpkg init`, a loose file) gets the same
     layout under a caption naming it, not the letter's.
 
+    The Word document is A4 landscape, its columns fitted to their longest word at the largest
+    font size that fits the page width; the header row repeats on each page and no row splits.
+
     \b
     Examples:
       dahpkg table1
