@@ -257,3 +257,20 @@ def test_libreoffice_repeats_the_header_on_every_page(
 
 def test_render_api_gives_the_same_document(table1_docx: Path) -> None:
     assert render(fmt="docx").content == table1_docx.read_bytes()
+
+
+def test_a_control_character_is_refused_in_words_not_a_traceback(
+    package: Path, tmp_path: Path
+) -> None:
+    # A hostile package whose race category, and its eight patients, hold U+0001.
+    schema = package / "schema" / "episodes.schema.json"
+    schema.write_text(schema.read_text("utf-8").replace('"White"', '"Wh\\u0001ite"'), "utf-8")
+    table = package / "data" / "episodes.csv"
+    table.write_text(table.read_text("utf-8").replace("White", "Wh\x01ite"), "utf-8")
+    target = tmp_path / "hostile.docx"
+    result = CliRunner().invoke(
+        main, ["table1", str(package), "--format", "docx", "--output", str(target)]
+    )
+    assert result.exit_code == 2
+    assert "row 1, column 'Race' holds the control character U+0001" in result.stderr
+    assert "Traceback" not in result.output and not target.exists()

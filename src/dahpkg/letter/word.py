@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dahpkg.errors import InputError
 from dahpkg.letter.fonts import FONT, width
 
 TWIPS_PER_POINT = 20
@@ -33,6 +35,11 @@ SAFETY = 1.03
 # A zip entry's date is part of its bytes; 1980-01-01, the earliest a zip can hold, stands for
 # "no date" so that the same table gives the same file.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+# Characters that XML 1.0, and so a Word document, cannot hold (control characters but tab,
+# line feed and carriage return; lone surrogates; U+FFFE and U+FFFF).
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ def table_document(
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt, Twips
 
+    _refuse_what_xml_cannot_hold(header, rows, caption, note)
     layout = fit_columns(header, rows)
     document = Document()
     _page(document.sections[0], WD_ORIENT.LANDSCAPE, Twips)
@@ -164,6 +172,28 @@ def table_document(
     buffer = io.BytesIO()
     document.save(buffer)
     return _stable(buffer.getvalue())
+
+
+def _refuse_what_xml_cannot_hold(
+    header: Sequence[str], rows: Sequence[Sequence[str]], caption: str, note: str
+) -> None:
+    """An `InputError` naming the first text that holds a character Word cannot store."""
+    if not NOT_IN_XML.search("\n".join([caption, note, *header, *map("".join, rows)])):
+        return
+    # Only now, with something to report, is each text labelled with where it is.
+    labelled = [("the caption", caption), ("the abbreviations", note)]
+    labelled += [(f"the header of column {title!r}", title) for title in header]
+    labelled += [
+        (f"row {number}, column {title!r}", text)
+        for number, row in enumerate(rows, 1)
+        for title, text in zip(header, row, strict=True)
+    ]
+    where, found = next((w, m) for w, text in labelled if (m := NOT_IN_XML.search(text)))
+    raise InputError(
+        f"Table I cannot be written to Word: {where} holds the control character "
+        f"U+{ord(found[0]):04X}, which a Word document cannot store; remove it from the package "
+        "and render the table again"
+    )
 
 
 def _page(section: Any, landscape: Any, twips: Any) -> None:
