@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.export.formats.statistics import YES_NO, codes
 from dahpkg.package import Field, TableSchema
 from dahpkg.validation.catalogue import markdown_row
 from dahpkg.validation.rules import RULES
@@ -42,12 +43,11 @@ def _allowed(item: Field) -> str:
 
 
 def _coding(item: Field) -> str:
+    # The codes the SPSS and Stata files use, from the one place that assigns them.
     if item.type == "boolean":
-        return "1 = Yes, 0 = No"
+        return ", ".join(f"{code} = {label}" for code, label in sorted(YES_NO.items())[::-1])
     if item.allowed:
-        return "; ".join(
-            f"{i} = {item.categories.get(v, v)}" for i, v in enumerate(item.allowed, start=1)
-        )
+        return "; ".join(f"{code} = {item.categories.get(v, v)}" for v, code in codes(item).items())
     return "as is"
 
 

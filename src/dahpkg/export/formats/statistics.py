@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,24 +23,36 @@ if TYPE_CHECKING:
 
 # Stata's integer storage types (pandas' names for them) and the values each holds: the values
 # above are Stata's missing values. A variable that no long holds is a double.
-STATA_INTEGERS = (("Int8", -127, 100), ("Int16", -32767, 32740),
-                  ("Int32", -2147483647, 2147483620))  # fmt: skip
-STATA_RELEASE = 118
+StataStorage = Literal["Int8", "Int16", "Int32", "float64"]
+STATA_INTEGERS: tuple[tuple[StataStorage, int, int], ...] = (
+    ("Int8", -127, 100),
+    ("Int16", -32767, 32740),
+    ("Int32", -2147483647, 2147483620),
+)
+STATA_RELEASE: Literal[118] = 118
 # Stata's limits on labels, and the longest str# variable (longer text is a strL).
 STATA_LABEL, STATA_STR = 80, 2045
 SPSS_FILE_LABEL, SPSS_DOCUMENT_LINE = 64, 80
+# Yes/no as SPSS and Stata code it, with its value labels.
+YES_NO = {0: "No", 1: "Yes"}
 
 
 def write_sav(prepared: Prepared, suffix: str = ".sav") -> bytes:
     """The format registry's writer for SPSS."""
-    return to_sav(prepared.episodes, prepared.schema, prepared.title,
-                  prepared.created.replace(tzinfo=None), documents(prepared))  # fmt: skip
+    return to_sav(
+        prepared.episodes,
+        prepared.schema,
+        prepared.title,
+        prepared.created.replace(tzinfo=None),
+        documents(prepared),
+    )
 
 
 def write_dta(prepared: Prepared, suffix: str = ".dta") -> bytes:
     """The format registry's writer for Stata."""
-    return to_dta(prepared.episodes, prepared.schema, prepared.title,
-                  prepared.created.replace(tzinfo=None))  # fmt: skip
+    return to_dta(
+        prepared.episodes, prepared.schema, prepared.title, prepared.created.replace(tzinfo=None)
+    )
 
 
 def codes(item: Field) -> dict[str, int]:
@@ -65,7 +77,7 @@ def coded(
         values = frame[item.name]
         if item.type == "boolean":
             out[item.name] = values.astype("boolean").astype("Int8")
-            labels[item.name] = {0: "No", 1: "Yes"}
+            labels[item.name] = dict(YES_NO)
         elif item.type == "string" and item.allowed:
             mapping = codes(item)
             numbers = values.astype(object).map(mapping).astype("Int64")
@@ -73,8 +85,8 @@ def coded(
             labels[item.name] = {mapping[v]: item.categories.get(v, v) for v in item.allowed}
         elif item.type == "integer":
             numbers = values.astype("Int64")
-            low = item.minimum if item.minimum is not None else numbers.min()
-            high = item.maximum if item.maximum is not None else numbers.max()
+            low = item.minimum if item.minimum is not None else _value(numbers.min())
+            high = item.maximum if item.maximum is not None else _value(numbers.max())
             out[item.name] = numbers.astype(_storage(low, high))
         elif item.type == "number":
             out[item.name] = values.astype("Float64").astype(float)
@@ -83,15 +95,17 @@ def coded(
     return out, labels
 
 
-def _storage(low: object, high: object) -> str:
-    """The smallest of `STATA_INTEGERS` holding ``low`` to ``high`` (NA: no value), else a
-    double."""
+def _value(observed: Any) -> float:
+    """The smallest or largest value of a column as a number (0 when it has none)."""
     import pandas as pd
 
-    low = 0 if pd.isna(low) else low
-    high = 0 if pd.isna(high) else high
+    return 0.0 if pd.isna(observed) else float(observed)
+
+
+def _storage(low: float, high: float) -> StataStorage:
+    """The smallest of `STATA_INTEGERS` holding ``low`` to ``high``, else a double."""
     for name, least, most in STATA_INTEGERS:
-        if least <= low and high <= most:  # type: ignore[operator]
+        if least <= low and high <= most:
             return name
     return "float64"
 
@@ -112,8 +126,11 @@ def documents(prepared: Prepared) -> list[str]:
     from dahpkg.errors import InputError
 
     descriptor = prepared.descriptor
-    paragraphs = [prepared.title, f"Data package {descriptor.get('name', '')}, version "
-                  f"{descriptor.get('version', '')}, of {prepared.created:%Y-%m-%d}."]  # fmt: skip
+    paragraphs = [
+        prepared.title,
+        f"Data package {descriptor.get('name', '')}, version "
+        f"{descriptor.get('version', '')}, of {prepared.created:%Y-%m-%d}.",
+    ]
     try:
         doi = prepared.facts.dataset_doi
     except InputError:  # a mistake in publication.toml stops the bundle, not this one file
@@ -145,8 +162,13 @@ def _wrap(text: str, limit: int) -> list[str]:
         width -= 4
 
 
-def to_sav(frame: pd.DataFrame, schema: TableSchema, title: str, created: datetime,
-           notes: list[str] | None = None) -> bytes:  # fmt: skip
+def to_sav(
+    frame: pd.DataFrame,
+    schema: TableSchema,
+    title: str,
+    created: datetime,
+    notes: list[str] | None = None,
+) -> bytes:
     import pyreadstat
 
     data, value_labels = coded(frame, schema)
@@ -154,16 +176,20 @@ def to_sav(frame: pd.DataFrame, schema: TableSchema, title: str, created: dateti
     numeric = [f.name for f in fields if data[f.name].dtype != object]
     # SPSS has one numeric type, the double; the width shown is the widest value's.
     data[numeric] = data[numeric].astype(float)
-    widths = {n: f"F{_digits(data[n])}.0" for n in numeric
-              if not (data[n].dropna() % 1).any()}  # fmt: skip
+    widths = {n: f"F{_digits(data[n])}.0" for n in numeric if not (data[n].dropna() % 1).any()}
     with _scratch(".sav") as path:
         pyreadstat.write_sav(
-            data, path, file_label=_short(title, SPSS_FILE_LABEL), variable_format=widths,
-            column_labels={f.name: f.label for f in fields}, note=notes or None,
-            variable_value_labels={n: {float(c): t for c, t in m.items()}
-                                   for n, m in value_labels.items()},
+            data,
+            path,
+            file_label=_short(title, SPSS_FILE_LABEL),
+            variable_format=widths,
+            column_labels={f.name: f.label for f in fields},
+            note=notes or None,
+            variable_value_labels={
+                n: {float(c): t for c, t in m.items()} for n, m in value_labels.items()
+            },
             variable_measure={f.name: measure(f, schema) for f in fields},
-        )  # fmt: skip
+        )
         return _stamp_sav(Path(path).read_bytes(), created)
 
 
@@ -182,12 +208,17 @@ def to_dta(frame: pd.DataFrame, schema: TableSchema, title: str, created: dateti
     long_text = [n for n in text if data[n].str.len().max() > STATA_STR]
     buffer = io.BytesIO()
     data.to_stata(
-        buffer, write_index=False, version=STATA_RELEASE, time_stamp=created,
-        data_label=_short(title, STATA_LABEL), value_labels=value_labels,
-        variable_labels={f.name: _short(f.label, STATA_LABEL)
-                         for f in schema.fields if f.name in data.columns},
+        buffer,
+        write_index=False,
+        version=STATA_RELEASE,
+        time_stamp=created,
+        data_label=_short(title, STATA_LABEL),
+        value_labels={n: {float(c): t for c, t in m.items()} for n, m in value_labels.items()},
+        variable_labels={
+            f.name: _short(f.label, STATA_LABEL) for f in schema.fields if f.name in data.columns
+        },
         convert_strl=long_text,
-    )  # fmt: skip
+    )
     return buffer.getvalue()
 
 
