@@ -55,6 +55,8 @@ def test_a_byte_holds_at_most_100_in_stata() -> None:
 
 def test_spss_levels_and_documents(files: dict[str, Path]) -> None:
     _, meta = pyreadstat.read_sav(str(files["sav"]))
+    # Bytecode-compressed, as SPSS writes by default (a 100,000-episode file: 4 MB, not 25).
+    assert int.from_bytes(files["sav"].read_bytes()[72:76], "little") == 1
     levels = meta.variable_measure
     assert levels["patient_id"] == levels["episode"] == "nominal"
     assert {levels[n] for n in BOOLEANS + CATEGORIES} == {"nominal"}

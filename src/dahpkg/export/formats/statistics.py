@@ -184,6 +184,7 @@ def to_sav(
             file_label=_short(title, SPSS_FILE_LABEL),
             variable_format=widths,
             column_labels={f.name: f.label for f in fields},
+            row_compress=True,
             note=notes or None,
             variable_value_labels={
                 n: {float(c): t for c, t in m.items()} for n, m in value_labels.items()
