@@ -4,10 +4,7 @@ metadata citing that DOI, so that what is published cites itself; upload every f
 each md5 against the server's, once after the upload and again on a fresh listing; set the
 metadata; publish only when asked.
 
-The DOI reaches every file through one place, the prepared release's facts
-(`dahpkg.export.release.Prepared.citing`): CITATION.cff, DataCite, schema.org, RO-Crate, the
-Zenodo metadata and the README read it there. A DOI given by hand in publication.toml must be
-the draft's, or the deposit refuses (the files would cite another record).
+How the DOI gets into every file, and when a DOI given by hand is refused: `citing`.
 
 Nothing is done twice by accident. An action that may have happened although its answer was
 lost (create, new version, publish) is never sent again blindly: the server is asked what
@@ -27,15 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.deposit import citing
 from dahpkg.deposit.http import Unknown, check_base_url
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.redact import server_text
 from dahpkg.deposit.repository import Draft, DraftId, Plan, Repository, RepositorySpec
 from dahpkg.deposit.state import DepositState, default_state_file
-from dahpkg.errors import DepositError, InputError
+from dahpkg.errors import DepositError
 from dahpkg.export.metadata.facts import deposit_marker
 from dahpkg.package import PackageLike
-from dahpkg.package.publication import RESERVED_DOI
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -45,15 +42,6 @@ if TYPE_CHECKING:
     from dahpkg.deposit.token import Token
     from dahpkg.export import Prepared, Supplement
     from dahpkg.privacy import Generalisation
-
-
-def _metadata_only(prepared: Prepared) -> Supplement:
-    """The bundle's metadata files alone, for what a draft is created with before its DOI is
-    known (the whole bundle is built once, citing it)."""
-    from dahpkg.export import Supplement
-    from dahpkg.export.metadata import build
-
-    return Supplement("", b"", build(prepared).files)
 
 
 def upload_set(supplement: Supplement) -> dict[str, bytes]:
@@ -122,7 +110,7 @@ class Session:
         self.spec, self.title, self.prepared = spec, spec.title, prepared
         # Until the draft and its DOI exist: what the draft is created with (its title and the
         # marker sentence), from the metadata alone; the bundle is built once, citing the DOI.
-        self.metadata: dict[str, Any] = spec.metadata(_metadata_only(prepared))
+        self.metadata: dict[str, Any] = citing.draft_metadata(spec, prepared)
         self.uploads: dict[str, bytes] = {}
         self.md5: dict[str, str] = {}
         self.marker = deposit_marker(prepared.descriptor)
@@ -176,27 +164,13 @@ class Session:
         return self.outcome
 
     def _plan_doi(self) -> None:
-        """Build the bundle as the run would, and say which DOI it would cite: the one the
-        draft of an earlier run reserved (kept in the state file), else none yet."""
+        """Build the bundle as the run would, citing the DOI the draft of an earlier run
+        reserved (kept in the state file), else none yet, and say which."""
         resumed = self.entry.get("deposition") is not None
         doi = str(self.entry.get("reserved_doi") or "") if resumed else ""
-        given = self.prepared.facts.dataset_doi
-        if not resumed and given:
-            self.outcome.notes.append(
-                f"publication.toml gives the data set's DOI {given}: a new draft gets a DOI of "
-                f"its own from {self.title}, and the deposit would refuse unless it resumes the "
-                "draft that reserved this one"
-            )
         self._build(doi, f"{self.title}'s draft {self.entry.get('deposition')}")
-        if self.outcome.cited_doi:
-            self.outcome.notes.append(f"DOI the bundle would cite: {self.outcome.cited_doi}")
-        else:
-            self.outcome.notes.append(
-                f"DOI the bundle would cite: none yet. {self.title} reserves one when the draft "
-                "is created, and the bundle is then built citing it (CITATION.cff, DataCite, "
-                "schema.org, RO-Crate, README): the sizes and md5 below are those of the bundle "
-                "without it"
-            )
+        given = self.prepared.facts.dataset_doi
+        self.outcome.notes += citing.plan_notes(self.title, self.outcome.cited_doi, given, resumed)
 
     # the real run --------------------------------------------------------------------------
 
@@ -217,7 +191,7 @@ class Session:
             )
             return self._published(self.entry)
         if draft is None:
-            self._refuse_given_doi()
+            citing.refuse_given(self.prepared, self.title)
         draft = draft or self._start(repository)
         self.outcome.deposition, self.outcome.html = draft.id, draft.html
         self.outcome.reserved_doi = draft.reserved_doi
@@ -231,52 +205,25 @@ class Session:
             self._save(status="published", doi=draft.doi, record=draft.record)
             self.outcome.published, self.outcome.doi = True, draft.doi
             self.outcome.html = draft.record or self.outcome.html
-            cited = self.outcome.cited_doi
-            if draft.doi and cited and draft.doi != cited:
-                self.outcome.notes.append(
-                    f"{self.title} published the record under the DOI {draft.doi}, not the "
-                    f"{cited} it reserved and the files cite: ask {self.title}'s support to "
-                    "correct it, or publish a new version citing the right DOI"
-                )
+            self.outcome.notes += citing.published_notes(
+                self.title, draft.doi, self.outcome.cited_doi
+            )
         return self.outcome
 
-    def _refuse_given_doi(self) -> None:
-        """Before a new draft is made: a DOI given by hand cannot be the one it will get."""
-        given = self.prepared.facts.dataset_doi
-        if given:
-            raise InputError(
-                f"publication.toml gives the data set's DOI {given}, but a new draft on "
-                f"{self.title} gets a DOI of its own, reserved when it is made, and the deposited "
-                "files must cite the record they are in. Empty [dataset] doi in publication.toml "
-                "(the deposit then writes the DOI it reserves into every file) and run again; a "
-                "DOI given by hand is for a bundle deposited by hand (dahpkg export supplement)"
-            )
-
     def _cite(self, draft: Draft) -> None:
-        """Build the bundle citing the DOI the draft reserved (checked: it goes into every
-        file), and remember it: a rerun resumes the draft and cites the same DOI."""
-        doi = draft.reserved_doi
-        if doi and not RESERVED_DOI.match(doi):
-            raise DepositError(
-                f"{self.title}'s draft {draft.id} reserved {server_text(repr(doi), 80)}, which is "
-                "not a DOI: is it a Zenodo deposit API? Check --base-url. The draft is kept."
-            )
-        self.progress(f"building the bundle, citing the DOI {doi}" if doi
-                      else "building the bundle")  # fmt: skip
+        """Build the bundle citing the DOI the draft reserved, and remember both: a rerun
+        resumes the draft and rebuilds the same bytes, citing the same DOI."""
+        doi = citing.reserved(self.title, draft)
+        self.progress(
+            f"building the bundle, citing the DOI {doi}" if doi else "building the bundle"
+        )
         self._build(doi, f"{self.title}'s draft {draft.id}")
-        if not self.outcome.cited_doi:
-            self.outcome.notes.append(
-                f"{self.title} reserved no DOI for draft {draft.id} and publication.toml gives "
-                "none: the deposited files cite no DOI"
-            )
         earlier = self.entry.get("bundle_sha256")
-        if earlier and earlier != self.outcome.bundle_sha256:
-            self.outcome.notes.append(
-                "the bundle differs from the one an earlier run uploaded to this draft (the "
-                "package changed since): the files that differ are replaced"
-            )
-        self._save(reserved_doi=draft.reserved_doi, bundle=self.outcome.bundle,
-                   bundle_sha256=self.outcome.bundle_sha256)  # fmt: skip
+        changed = bool(earlier) and earlier != self.outcome.bundle_sha256
+        self.outcome.notes += citing.build_notes(self.title, draft, self.outcome.cited_doi, changed)
+        self._save(
+            reserved_doi=doi, bundle=self.outcome.bundle, bundle_sha256=self.outcome.bundle_sha256
+        )
 
     def _published(self, entry: dict[str, Any]) -> Outcome:
         self.outcome.deposition = entry.get("deposition")

@@ -191,10 +191,14 @@ def requests(plan: Plan, server: str) -> list[str]:
             lines += [
                 f"GET    {base}/{segment(plan.parent)}  check it is the latest published version",
                 f"POST   {base}/{segment(plan.parent)}/actions/newversion  create the new "
-                "version's draft (it starts with the previous files)",
+                "version's draft (it starts with the previous files and reserves its own DOI; "
+                "the bundle is then built citing it)",
             ]
         else:
-            lines.append(f"POST   {base}  create a draft ({plan.title!r})")
+            lines.append(
+                f"POST   {base}  create a draft ({plan.title!r}), which reserves "
+                "the DOI; the bundle is then built citing it"
+            )
     lines.append(
         "GET    {links.files}  compare the draft's files with the bundle's; a file already "
         "there with the same md5 is kept, and one that differs is removed (DELETE)"

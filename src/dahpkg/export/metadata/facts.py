@@ -64,7 +64,10 @@ def subjects(prepared: Prepared) -> list[dict[str, Any]]:
 def unknown_facts(prepared: Prepared, facts: Facts) -> tuple[str, ...]:
     missing = []
     if not facts.dataset_doi:
-        missing.append("the data set's DOI ([dataset] doi; reserve one on Zenodo)")
+        missing.append(
+            "the data set's DOI ([dataset] doi; dahpkg deposit reserves one and writes it into "
+            "the deposited files)"
+        )
     if not facts.licence:
         missing.append("the licence confirmed by the authors ([dataset] licence)")
     # An article is asked about only when the package names one.
