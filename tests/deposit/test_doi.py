@@ -16,6 +16,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import httpx
+import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -27,11 +28,12 @@ from dahpkg.deposit.token import Token
 from dahpkg.deposit.zenodo import deposit
 from dahpkg.errors import DepositError, InputError
 
-from support.helpers import ACCEPT, CONSENT
+from support.helpers import ACCEPT, CONSENT, REPO
 from support.zenodo_double import TOKEN, ZenodoDouble
 
 BUNDLE = "im-dah-case-series-0.1.0-supplement.zip"
 DATACITE = "{http://datacite.org/schema/kernel-4}"
+SCHEMAS = REPO / "tests" / "schemas"
 
 
 @pytest.fixture
@@ -82,10 +84,15 @@ def dois_inside(files: dict[str, bytes]) -> dict[str, str]:
         "datacite.xml identifier": " ".join(i.text or "" for i in identifiers),
         "datacite.json doi": json.loads(files["datacite.json"])["doi"],
         "schema-org.jsonld identifier": json.loads(files["schema-org.jsonld"])["identifier"],
-        "ro-crate-metadata.json identifier": root["identifier"],
+        # a URL, or a reference to the entity (a PropertyValue) the DOI's URL names
+        "ro-crate-metadata.json identifier": crate_id(root["identifier"]),
         "README.md how to cite": " ".join(cited),
         "zenodo.json doi": json.loads(files["zenodo.json"])["metadata"]["doi"],
     }
+
+
+def crate_id(identifier: Any) -> str:
+    return str(identifier["@id"] if isinstance(identifier, dict) else identifier)
 
 
 def expected(doi: str) -> dict[str, str]:
@@ -131,6 +138,26 @@ def test_the_deposited_bundle_cites_the_doi_its_draft_reserved(
     assert code == 0, err
     assert f"Published: DOI {doi} " in out and "kept 19 already there" in out
     assert dep.doi == doi and dois_inside(stored_bundle(double, dep.id)) == expected(doi)
+
+
+def test_the_deposited_metadata_are_valid_under_their_official_schemas(
+    double: ZenodoDouble, tmp_path: Path
+) -> None:
+    from lxml import etree
+
+    outcome = run(double, tmp_path / "state.json")
+    files = stored_bundle(double, int(outcome.deposition or 0))
+    xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "datacite-kernel-4.7" / "metadata.xsd")))
+    record = etree.fromstring(files["datacite.xml"])
+    assert xsd.validate(record), xsd.error_log  # the identifier the XSD requires is there
+    cff = json.loads((REPO / "tests" / "support" / "schemas" / "cff-1.2.0.schema.json").read_text())
+    checker = jsonschema.Draft7Validator(cff, format_checker=jsonschema.FormatChecker())
+    assert [e.message for e in checker.iter_errors(yaml.safe_load(files["CITATION.cff"]))] == []
+    # Broken on purpose: without its identifier the record is refused, so the check can fail.
+    identifier = record.find(f"{DATACITE}identifier")
+    assert identifier is not None
+    record.remove(identifier)
+    assert not xsd.validate(record)
 
 
 class CrashAfter(httpx.BaseTransport):

@@ -33,7 +33,7 @@ def draft_metadata(spec: RepositorySpec, prepared: Prepared) -> dict[str, Any]:
 def reserved(title: str, draft: Draft) -> str:
     """The DOI ``draft`` reserved ("" for none), checked: it goes into every file."""
     doi = draft.reserved_doi
-    if doi and not RESERVED_DOI.match(doi):
+    if doi and not RESERVED_DOI.fullmatch(doi):
         raise DepositError(
             f"{title}'s draft {draft.id} reserved {server_text(repr(doi), 80)}, which is not a "
             "DOI: is it a Zenodo deposit API? Check --base-url. The draft is kept."

@@ -92,7 +92,7 @@ class Facts:
         """
         if not doi or doi == self.dataset_doi:
             return self
-        if not RESERVED_DOI.match(doi):
+        if not RESERVED_DOI.fullmatch(doi):
             raise InputError(f"{where} has the DOI {doi[:80]!r}, which is not a DOI (10.NNNN/...)")
         if self.dataset_doi:
             raise InputError(
