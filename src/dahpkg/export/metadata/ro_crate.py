@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 # The SPDX full names of the licences dahpkg proposes (spdx.org/licenses).
 LICENCE_TITLES = {"CC-BY-4.0": "Creative Commons Attribution 4.0 International",
                   "CC0-1.0": "Creative Commons Zero v1.0 Universal"}  # fmt: skip
+# How a PropertyValue names the scheme of a DOI (identifiers.org's registry entry).
+DOI_REGISTRY = "https://registry.identifiers.org/registry/doi"
 
 
 def json_file(prepared: Prepared, facts: Facts, files: dict[str, int]) -> bytes:
@@ -57,7 +59,13 @@ def ro_crate(prepared: Prepared, facts: Facts, files: dict[str, int]) -> dict[st
         "description": licence_description(prepared, facts)}))  # fmt: skip
     crate.keywords = list(prepared.descriptor.get("keywords", []))
     if facts.dataset_doi:
-        crate.root_dataset["identifier"] = f"https://doi.org/{facts.dataset_doi}"
+        # As a PropertyValue (the Science On Schema.org way RO-Crate 1.2 recommends), whose
+        # @id is the DOI's address.
+        address = f"https://doi.org/{facts.dataset_doi}"
+        doi = {"@type": "PropertyValue", "name": f"doi:{facts.dataset_doi}",
+               "description": "the DOI of this data set", "propertyID": DOI_REGISTRY,
+               "value": f"doi:{facts.dataset_doi}", "url": address}  # fmt: skip
+        crate.root_dataset["identifier"] = crate.add(ContextEntity(crate, address, properties=doi))
     authors = []
     organisations: dict[str, Any] = {}
     for number, person in enumerate(creators_of(prepared.descriptor), start=1):
