@@ -35,8 +35,10 @@ def xml_missing(prepared: Prepared, facts: Facts) -> str:
     `datacite` package's JSON Schema checks, which lets the DOI wait.)"""
     if facts.dataset_doi:
         return ""
-    return ("DataCite requires the data set's DOI; it is written by the deposit once the DOI "
-            "is reserved, or give the DOI in publication.toml [dataset] doi")
+    return (
+        "DataCite requires the data set's DOI; it is written by the deposit once the DOI "
+        "is reserved, or give the DOI in publication.toml [dataset] doi"
+    )
 
 
 def record(prepared: Prepared, facts: Facts) -> dict[str, Any]:
