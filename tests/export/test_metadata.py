@@ -53,7 +53,9 @@ def with_facts(package: Path) -> dict[str, bytes]:
 def test_every_format_is_written(tmp_path: Path) -> None:
     code, out, err = run("export", "metadata", *ACCEPT, "--output", str(tmp_path / "meta"))
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "meta").iterdir()) == sorted(FILES)
+    # datacite.xml waits for the DOI (tests/export/metadata/test_datacite_xml.py)
+    written = sorted(p.name for p in (tmp_path / "meta").iterdir())
+    assert written == sorted(set(FILES) - {"datacite.xml"})
     assert "unknown, left out: the data set's DOI" in out
 
 
@@ -64,7 +66,7 @@ def test_datacite_validates_with_the_datacite_schema(shipped, with_facts) -> Non
         record = json.loads(files["datacite.json"])
         errors = [e.message for e in schema45.validator.iter_errors(record)]
         assert errors == []
-        assert files["datacite.xml"].startswith(b"<?xml") or b"<resource" in files["datacite.xml"]
+    assert "datacite.xml" not in shipped  # no DOI: not written (the XSD requires one)
     assert "doi" not in json.loads(shipped["datacite.json"])  # unknown: left out, not invented
     record = json.loads(with_facts["datacite.json"])
     assert record["doi"] == "10.5281/zenodo.1234567"
