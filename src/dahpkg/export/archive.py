@@ -29,5 +29,7 @@ def zip_entries(entries: Iterable[tuple[str, bytes]], created: datetime, *,
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            archive.writestr(info, content, compresslevel=9)
+            # zlib's default level: level 9 took 23 s of a 100,000-episode bundle for a zip
+            # 5% smaller (the SPSS file alone: 11.5 s against 1.4 s).
+            archive.writestr(info, content, compresslevel=6)
     return buffer.getvalue()
