@@ -29,16 +29,54 @@ def _text_columns(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
 
 
 def to_csv(frame: pd.DataFrame, schema: TableSchema) -> bytes:
-    """UTF-8 CSV as the package stores it: true/false, an empty cell for a missing value."""
+    """UTF-8 CSV as the package stores it: true/false, an empty cell for a missing value.
+
+    Written column by column with pyarrow (row by row took 7 s of a 100,000-episode bundle),
+    quoted as Python's csv module quotes: only a cell holding a comma, a quote or a line break.
+    """
     import csv
+
+    import pyarrow.compute as pc
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(frame.columns)
     text = set(_text_columns(frame, schema))
-    for row in frame.itertuples(index=False, name=None):
-        writer.writerow(_csv_cell(v, c in text) for v, c in zip(row, frame.columns, strict=True))
+    if len(frame.columns) < 2:  # csv quotes a row of one empty cell: keep its exact rules
+        for row in frame.itertuples(index=False, name=None):
+            cells = zip(row, frame.columns, strict=True)
+            writer.writerow(_csv_cell(v, c in text) for v, c in cells)
+        return out.getvalue().encode("utf-8")
+    if len(frame):
+        columns = [_csv_column(frame[c], c in text) for c in frame.columns]
+        rows = pc.binary_join_element_wise(*columns, ",")
+        out.write("\n".join(rows.to_pylist()) + "\n")
     return out.getvalue().encode("utf-8")
+
+
+def _csv_column(values: pd.Series, is_text: bool) -> Any:
+    """A column's CSV cells (see `to_csv`), as a pyarrow array of text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values, from_pandas=True)
+    kind = array.type
+    if pa.types.is_boolean(kind):
+        return pc.fill_null(pc.if_else(array, "true", "false"), "")
+    if pa.types.is_integer(kind):
+        return pc.fill_null(pc.cast(array, pa.string()), "")
+    if pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        cells = pc.cast(array, pa.string())
+        if is_text:
+            formula = pc.starts_with(cells, FORMULA_START[0])
+            for start in FORMULA_START[1:]:
+                formula = pc.or_(formula, pc.starts_with(cells, start))
+            cells = pc.if_else(formula, pc.binary_join_element_wise("'", cells, ""), cells)
+    else:  # numbers with decimals, dates: as Python writes them, as before
+        cells = pa.array([_csv_cell(v, is_text) for v in values], pa.string())
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+    cells = pc.if_else(pc.match_substring_regex(cells, '[,"\r\n]'), quoted, cells)
+    return pc.fill_null(cells, "")
 
 
 def _csv_cell(value: Any, is_text: bool) -> str:
