@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-
-
-def stable_zip(data: bytes, created: datetime,
-               rewrite: Callable[[str, bytes], bytes] | None = None) -> bytes:  # fmt: skip
-    """The same zip with every entry dated ``created``, so that it is the same bytes each time."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    entries = ((i.filename, source.read(i)) for i in source.infolist())
-    if rewrite is not None:
-        entries = ((name, rewrite(name, content)) for name, content in entries)
-    return zip_entries(entries, created, sort=False)
 
 
 def zip_entries(entries: Iterable[tuple[str, bytes]], created: datetime, *,
