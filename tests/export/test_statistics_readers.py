@@ -110,3 +110,15 @@ def test_pspp_shows_levels_labels_and_documents(files: dict[str, Path], tmp_path
     assert "Scale" in lines["age_at_dah"]
     assert "|Data package im-dah-case-series, version 0.1.0, of 2026-11-25." in run.stdout
     assert "female" in run.stdout and "Sex" in lines["sex"]
+
+
+def test_spss_documents_give_the_doi_a_deposit_reserved() -> None:
+    from dahpkg.export.formats.statistics import write_sav
+    from dahpkg.export.release import prepare
+
+    from support.helpers import CONSENT
+
+    cited = prepare(None, risk_accepted=CONSENT).citing("10.5281/zenodo.1234567", "the draft")
+    data = write_sav(cited)
+    assert b"Data set DOI: https://doi.org/10.5281/zenodo.1234567" in data
+    assert b"Data set DOI" not in write_sav(prepare(None, risk_accepted=CONSENT))
