@@ -111,7 +111,7 @@ def metadata(path: Path | None, output: Path, force: bool, risk_accepted: str | 
                              generalise=generalise, not_identifiers=not_identifiers)  # fmt: skip
     for name, data in result.files.items():
         click.echo(f"{len(data):>9,}  {output / name}")
-    for note in result.notes():
+    for note in result.notes:
         click.echo(note)
     for fact in result.unknown:
         click.echo(f"unknown, left out: {fact}")

@@ -80,9 +80,10 @@ class Metadata:
     unknown: tuple[str, ...]
     withheld: dict[str, str] = field(default_factory=dict)
 
-    def notes(self) -> list[str]:
+    @property
+    def notes(self) -> tuple[str, ...]:
         """One line per file not written, saying why and what makes it written."""
-        return [f"{name} not written: {why}" for name, why in self.withheld.items()]
+        return tuple(f"{name} not written: {why}" for name, why in self.withheld.items())
 
 
 def withheld(prepared: Prepared) -> dict[str, str]:
