@@ -1,10 +1,13 @@
 """How a dahpkg workbook looks and what Excel allows in it: one place for the data-entry
-template, the annotated workbook and the exported episodes (episodes.xlsx).
+template and the annotated workbook.
 
 XlsxWriter writes them: it writes data validation, defined names, notes and sheet protection,
 and checks Excel's own limits. The limits on validation texts are checked here as well, before
 XlsxWriter sees them, so that a long description is cut with an ellipsis instead of being
 dropped with a warning (Excel removes every validation of a sheet that breaks one).
+
+The exported episodes (episodes.xlsx, `dahpkg.export.formats.workbook`) look the same, and
+stream their rows into a constant-memory sheet through `stream_rows`.
 """
 
 from __future__ import annotations
@@ -191,9 +194,9 @@ def stream_rows(sheet: Any, blocks: Iterable[str], last_row: int, last_col: int)
     100,000 episodes, while their XML, built by pyarrow a block of rows at a time, takes less
     than a second. The blocks must be ``<row r="N">`` elements as XlsxWriter writes them in
     this mode (text as inline strings), numbered on from the rows written before, and nothing
-    may be written to the sheet after them. This leans on how XlsxWriter's constant-memory mode keeps a sheet (the row
-    it holds, its file of rows, its used range): tests/export/test_workbook.py reads every
-    cell of the result back.
+    may be written to the sheet after them. This leans on how XlsxWriter's constant-memory
+    mode keeps a sheet (the row it holds, its file of rows, its used range):
+    tests/export/test_workbook.py reads every cell of the result back.
     """
     sheet._write_single_row(sheet.previous_row + 1)  # the rows it holds go to its file first
     for block in blocks:
