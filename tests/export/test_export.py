@@ -23,7 +23,8 @@ from support.helpers import ACCEPT, CONSENT, EPISODES_CSV, REPO, row_of
 TOP = "im-dah-case-series-0.1.0"
 BUNDLE = {
     "CITATION.cff", "LICENSE", "MANIFEST-sha256.txt", "README.md", "codebook.html",
-    "datacite.json", "datacite.xml", "schema-org.jsonld", "ro-crate-metadata.json", "zenodo.json",
+    # datacite.xml waits for the DOI (the shipped package has none yet): the deposit writes it.
+    "datacite.json", "schema-org.jsonld", "ro-crate-metadata.json", "zenodo.json", "load.R",
     "codebook.md", "data/episodes.csv", "data/inferences.csv", "data/raw/table1.tsv",
     "datapackage.json", "episodes.dta", "episodes.parquet", "episodes.sav", "episodes.xlsx",
     "schema/episodes.schema.json", "schema/inferences.schema.json", "schema/table1.schema.json",
