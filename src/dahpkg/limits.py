@@ -78,7 +78,7 @@ LIMITS: dict[str, Limit] = {
             256 << 20,
             "bytes",
             "the size of a workbook once unzipped",
-            "100,000 episodes written by openpyxl unzip to 164 MB",
+            "100,000 episodes as dahpkg writes them unzip to 115 MB (164 MB from openpyxl)",
         ),
         Limit(
             "max_cell_chars", 32_767, "characters", "the length of one cell", "Excel's own limit"

@@ -163,7 +163,8 @@ def test_dry_run_sends_nothing(double: ZenodoDouble, tmp_path: Path) -> None:
     assert code == 0, err  # no token needed
     assert double.requests == [] and not state.exists()
     assert f"POST   {double.url}/deposit/depositions  create a draft" in out
-    assert out.count("PUT    {links.bucket}/") == len(local_files()) and "POST   {links.publish}  publish" in out
+    assert out.count("PUT    {links.bucket}/") == len(local_files())
+    assert "POST   {links.publish}  publish" in out
     sav = upload_set(bundle())["episodes.sav"]  # no DOI yet: the bundle as it is without one
     md5 = hashlib.md5(sav).hexdigest()
     assert f"PUT    {{links.bucket}}/episodes.sav  {len(sav):,} bytes, md5 {md5}" in out
