@@ -28,9 +28,15 @@ from support.helpers import Edit, Rows
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = {"w": W[1:-1]}
+LIBERATION = [Path("/usr/share/fonts/truetype") / f for f in ("liberation2", "liberation")]
+# The widths are Arial's; LibreOffice draws Arial with Liberation Sans, the same metrics. With
+# another fallback font the rendering would measure that font, not the layout.
 needs_libreoffice = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="rendering Table I needs LibreOffice (soffice) and poppler (pdftotext)",
+    shutil.which("soffice") is None
+    or shutil.which("pdftotext") is None
+    or not any((f / "LiberationSans-Regular.ttf").is_file() for f in LIBERATION),
+    reason="rendering Table I needs LibreOffice (soffice), poppler (pdftotext) and Liberation "
+    "Sans (fonts-liberation2), which LibreOffice draws Arial with",
 )
 
 
@@ -186,8 +192,7 @@ def _advances(font: Path, text: str) -> list[int]:
 
 @pytest.mark.parametrize(("style", "bold"), [("Regular", False), ("Bold", True)])
 def test_the_kept_widths_are_liberation_sans(style: str, bold: bool) -> None:
-    folders = [Path("/usr/share/fonts/truetype") / f for f in ("liberation2", "liberation")]
-    found = [f / f"LiberationSans-{style}.ttf" for f in folders]
+    found = [f / f"LiberationSans-{style}.ttf" for f in LIBERATION]
     found = [path for path in found if path.is_file()]
     if not found:
         pytest.skip("Liberation Sans is not installed (fonts-liberation2)")
