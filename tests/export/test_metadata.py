@@ -200,6 +200,9 @@ def test_nothing_is_invented(shipped) -> None:
 
 @pytest.mark.parametrize(("line", "message"), [
     ('[orcid]\nAbreu = "0000-0002-1825-0098"', "ORCID iD of Abreu"),
+    ('[organisation]\nror = "0abcdef12"', "[organisation] ror '0abcdef12' is not written as"),
+    ('[organisation]\nemail = "research at hospital"', "[organisation] email"),
+    ("[organisation]\nurl = \"hospital.example\"", "[organisation] url"),
     ('[article]\ndoi = "doi.org/10.1/x"', "is not a DOI"),
     ("[dataset\n", "not valid TOML"),
 ])  # fmt: skip

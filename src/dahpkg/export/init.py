@@ -328,6 +328,9 @@ def _facts_file(people: list[Author], doi: str | None) -> str:
         "\n# The article these data support, if any (dahpkg init --cites DOI).\n[article]\n"
         f"doi = {json.dumps(doi or '')}\n"
         'journal = ""\n'
+        "\n# The authors' organisation: its ROR identifier (https://ror.org/...), web site and "
+        "an e-mail\n# address for it.\n[organisation]\n"
+        'ror = ""\nurl = ""\nemail = ""\n'
         "\n# ORCID iDs, by family name as in the contributors of datapackage.json.\n[orcid]\n"
         + orcids
     )

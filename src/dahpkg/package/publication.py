@@ -27,6 +27,10 @@ DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # for modern DOIs), bounded. A server's text that is not one never reaches a metadata file.
 RESERVED_DOI = re.compile(r"^10\.\d{4,9}/[-._;()/:A-Za-z0-9]{1,200}$")
 ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+# A ROR identifier as its address: "0", six characters of Crockford's base 32, two check digits.
+ROR = re.compile(r"^https://ror\.org/0[0-9a-hjkmnp-tv-z]{6}\d{2}$")
+WEB = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class Facts:
     article_doi: str = ""
     journal: str = ""
     orcid: dict[str, str] = field(default_factory=dict)
+    # The authors' organisation, as RO-Crate and DataCite would identify it: its ROR address,
+    # its web site and an e-mail address for it (the publisher in the RO-Crate).
+    organisation_ror: str = ""
+    organisation_url: str = ""
+    organisation_email: str = ""
 
     @classmethod
     def read(cls, folder: Path | None) -> Facts:
@@ -68,8 +77,9 @@ class Facts:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{path} is not valid TOML: {exc}") from None
         dataset, article = data.get("dataset", {}), data.get("article", {})
-        orcids = data.get("orcid", {})
-        for key, value in (("dataset", dataset), ("article", article), ("orcid", orcids)):
+        orcids, organisation = data.get("orcid", {}), data.get("organisation", {})
+        for key, value in (("dataset", dataset), ("article", article), ("orcid", orcids),
+                           ("organisation", organisation)):  # fmt: skip
             if not isinstance(value, dict):
                 raise InputError(f"{path}: [{key}] must be a table of keys and values")
         facts = cls(
@@ -79,6 +89,9 @@ class Facts:
             article_doi=str(article.get("doi", "")).strip(),
             journal=str(article.get("journal", "")).strip(),
             orcid={k: str(v).strip() for k, v in orcids.items() if str(v).strip()},
+            organisation_ror=str(organisation.get("ror", "")).strip(),
+            organisation_url=str(organisation.get("url", "")).strip(),
+            organisation_email=str(organisation.get("email", "")).strip(),
         )
         facts.check(path)
         return facts
@@ -110,6 +123,15 @@ class Facts:
         for person, value in self.orcid.items():
             if not ORCID.match(value) or not orcid_checksum_ok(value):
                 raise InputError(f"{path}: the ORCID iD of {person} ({value}) is not valid")
+        for name, value, form, example in (
+            ("ror", self.organisation_ror, ROR, "https://ror.org/0xxxxxxNN"),
+            ("url", self.organisation_url, WEB, "https://..."),
+            ("email", self.organisation_email, EMAIL, "name@hospital.example"),
+        ):
+            if value and not form.match(value):
+                raise InputError(
+                    f"{path}: [organisation] {name} {value[:80]!r} is not written as {example}"
+                )
 
 
 def orcid_checksum_ok(orcid: str) -> bool:

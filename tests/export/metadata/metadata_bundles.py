@@ -9,6 +9,7 @@ from pathlib import Path
 from support.helpers import CONSENT, REPO
 
 DOI = "10.5281/zenodo.1234567"
+ROR = "https://ror.org/0abcdef12"
 # ORCID iDs for the test copy only (valid check digits; the first is ORCID's documented example).
 ORCIDS = {"Abreu": "0000-0002-1825-0097", "Fraga": "0000-0001-5109-3700",
           "Morais Castro": "0000-0002-1694-233X", "Sousa": "0000-0001-5000-0007",
@@ -20,6 +21,11 @@ licence = "CC-BY-4.0"
 [article]
 doi = "10.1234/example.letter"
 journal = "Example Journal of Rheumatology"
+[organisation]
+# A well-formed ROR address made up for the test copy (no such organisation), and example sites.
+ror = "{ROR}"
+url = "https://hospital.example"
+email = "research@hospital.example"
 [orcid]
 """ + "".join(f'"{name}" = "{orcid}"\n' for name, orcid in ORCIDS.items())
 

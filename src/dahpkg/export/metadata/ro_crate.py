@@ -3,8 +3,9 @@
 What RO-Crate recommends (and `rocrate-validator` checks at its "recommended" level) is given
 where the package knows it: a description of every file, the licence as an entity with its own
 description, the corresponding author's contact point, ORCID iDs as the authors' identifiers and
-the data set's DOI. An organisation's ROR identifier and web address are not known to the
-package and are never made up: the validator's warnings about them stay until they are given.
+the data set's DOI, and the publishing organisation's ROR identifier, web site and contact
+point when publication.toml's [organisation] gives them; nothing is made up for what it does
+not give, and the validator's warnings about those stay until the authors give them.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def ro_crate(prepared: Prepared, facts: Facts, files: dict[str, int]) -> dict[st
             name = person["organization"]
             if name not in organisations:
                 organisations[name] = crate.add(ContextEntity(
-                    crate, f"#organisation-{len(organisations) + 1}",
-                    properties={"@type": "Organization", "name": name}))  # fmt: skip
+                    crate, _organisation_id(facts, len(organisations) + 1),
+                    properties=_organisation(facts, name, first=not organisations)))  # fmt: skip
             properties["affiliation"] = organisations[name]
         if "contact" in person.get("roles", []) and person.get("email"):
             properties["contactPoint"] = crate.add(ContextEntity(
@@ -93,6 +94,12 @@ def ro_crate(prepared: Prepared, facts: Facts, files: dict[str, int]) -> dict[st
     crate.creator = authors
     if organisations:
         crate.publisher = next(iter(organisations.values()))
+        if facts.organisation_email:
+            crate.publisher["contactPoint"] = crate.add(ContextEntity(
+                crate, f"mailto:{facts.organisation_email}", properties={
+                    "@type": "ContactPoint", "contactType": "enquiries",
+                    "email": facts.organisation_email,
+                    "name": f"{crate.publisher['name']}, enquiries"}))  # fmt: skip
     described = descriptions(prepared)
     for name, size in sorted(files.items()):
         properties = {"name": name, "contentSize": str(size), "encodingFormat": media_type(name),
@@ -100,3 +107,18 @@ def ro_crate(prepared: Prepared, facts: Facts, files: dict[str, int]) -> dict[st
         crate.add_file(dest_path=name, properties=properties)
     generated: dict[str, Any] = crate.metadata.generate()
     return generated
+
+
+# publication.toml's [organisation] describes the authors' organisation: the first one named
+# (the publisher). Nothing is said of it that the authors have not given.
+def _organisation_id(facts: Any, number: int) -> str:
+    if number == 1 and facts.organisation_ror:
+        return str(facts.organisation_ror)
+    return f"#organisation-{number}"
+
+
+def _organisation(facts: Any, name: str, *, first: bool) -> dict[str, Any]:
+    properties = {"@type": "Organization", "name": name}
+    if first and facts.organisation_url:
+        properties["url"] = facts.organisation_url
+    return properties
