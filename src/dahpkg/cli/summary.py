@@ -21,10 +21,12 @@ from dahpkg.cli.options import (
 @input_options
 @click.option(
     "--by",
-    type=click.Choice(["group", "diagnosis", "none"]),
     default="group",
     show_default=True,
-    help="Columns: disease group (AAV vs SLE), each diagnosis, or overall only.",
+    metavar="group|none|FIELD",
+    help="Columns: disease group (AAV vs SLE), overall only, or each category of a "
+    "categorical field describing the patient: diagnosis, sex, race, or centre in a registry "
+    "made by `dahpkg merge`.",
 )
 @format_option(["text", "md", "html", "csv"], "text", "Output format.")
 @report_output_options("table")
@@ -41,12 +43,14 @@ def summary(
     """Describe the cohort: counts with denominators, medians with quartiles, by disease group.
 
     Patient-level variables (sex, race, diagnosis, age at diagnosis, inaugural DAH, relapse,
-    survival) are counted per patient; everything else per episode.
+    survival) are counted per patient; everything else per episode. With --by FIELD, one
+    column per category of FIELD, in the data dictionary's order.
 
     \b
     Examples:
       dahpkg summary
       dahpkg summary --by diagnosis --format md
+      dahpkg summary registry --by centre
       dahpkg summary --format csv --output summary.csv
     """
     from dahpkg.letter.summary import RENDERERS, summarise

@@ -1,4 +1,5 @@
-"""The descriptive cohort table: counts and percentages, medians and quartiles, by disease group.
+"""The descriptive cohort table: counts and percentages, medians and quartiles, by disease group
+or by the categories of a field describing the patient (see `dahpkg.letter.columns`).
 
 Patient-level variables are counted once per patient, episode-level variables once per episode,
 and every percentage states its denominator (a missing value leaves the denominator, and is
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from dahpkg.letter.cohort import Cohort
+from dahpkg.letter.columns import OVERALL, columns
 from dahpkg.letter.scope import is_letter_package
 from dahpkg.package import PackageLike, open_package
 
@@ -27,9 +29,6 @@ if TYPE_CHECKING:
     from dahpkg.package import TableSchema
 
 Unit = Literal["patients", "episodes"]
-GROUPINGS = ("group", "diagnosis", "none")
-OVERALL = "Overall"
-OTHER = "Other"  # the group of a diagnosis the schema puts in none
 
 
 @dataclass(frozen=True)
@@ -175,22 +174,21 @@ class Summary:
 def summarise(path: PackageLike = None, by: str = "group") -> Summary:
     """The descriptive table of the episode table of ``path`` (default: the shipped package).
 
-    ``by`` is ``group`` (the disease groups the schema declares: AAV vs SLE), ``diagnosis`` or
-    ``none``; an overall column is always last.
+    ``by`` is ``group`` (the disease groups the schema declares: AAV vs SLE), ``none``, or
+    the name of a categorical field that describes the patient (``level``: patient), one
+    column per category in the schema's order: ``diagnosis``, ``sex``, ``race``, or
+    ``centre`` in a registry pooled by `dahpkg merge`. An overall column is always last.
 
     >>> table = summarise()
     >>> table.line("ICU admission").cells["Overall"].text("count")
     '7/12 (58.3%)'
+    >>> summarise(by="sex").groups
+    ('F', 'M', 'Overall')
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(GROUPINGS)}")
     package = open_package(path)
     cohort = Cohort.from_episodes(package.episodes(), package.schema)
     frames = {"patients": cohort.patients, "episodes": cohort.episodes}
-    keys = {unit: _group_keys(frame, by, cohort.groups) for unit, frame in frames.items()}
-    diagnoses = list(package.schema.field("diagnosis").allowed or ())
-    order = diagnoses if by == "diagnosis" else list(dict.fromkeys(cohort.groups.values()))
-    groups = (*sorted(set(keys["patients"]) - {OVERALL}, key=lambda g: _order(g, order)), OVERALL)
+    groups, keys = columns(cohort, package.schema, by)
     lines = []
     for variable in VARIABLES:
         unit = variable.unit(package.schema)
@@ -209,22 +207,6 @@ def summarise(path: PackageLike = None, by: str = "group") -> Summary:
     }
     return Summary(package.name, groups, count["patients"], count["episodes"], tuple(lines),
                    is_letter_package(package))  # fmt: skip
-
-
-def _group_keys(frame: pd.DataFrame, by: str, groups: dict[str, str]) -> pd.Series:
-    import pandas as pd
-
-    diagnosis = frame["diagnosis"].astype(str)
-    if by == "group":
-        return diagnosis.map(groups).fillna(OTHER)
-    if by == "diagnosis":
-        return diagnosis
-    return pd.Series(OVERALL, index=frame.index)
-
-
-def _order(name: str, order: list[str]) -> tuple[int, str]:
-    """Groups and diagnoses in the order the schema declares them, any other after."""
-    return (order.index(name) if name in order else len(order), name)
 
 
 def _statistic(values: pd.Series, kind: str) -> Statistic:
