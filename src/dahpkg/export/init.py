@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,18 +124,18 @@ def init_package(
         raise InputError('the package needs its authors: add --author "Family, Given"')
     centre = plain(centre or "", "the centre") or None
     doi = _doi(cites) if cites else None
-    root = _empty_folder(Path(directory))
+    root = empty_folder(Path(directory))
     shipped = open_package()
     package = open_package(source)
     report = _convertible(package, confirmations)
     files = {DATA_FILE: _episodes_csv(package)}
-    descriptor = _descriptor(shipped, title, name or _name_from(title), people, centre, doi)
+    descriptor = _descriptor(shipped, title, name or name_from(title), people, centre, doi)
     descriptor["resources"] = _resources(shipped, files)
     if report.confirmations:
         descriptor["resources"].append(_confirmations(package, confirmations, files))
     check_names(descriptor, root / DESCRIPTOR)
-    files[DESCRIPTOR] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
-    files[FACTS_FILE] = _facts_file(people, doi).encode()
+    files[DESCRIPTOR] = json_bytes(descriptor)
+    files[FACTS_FILE] = facts_file([p.family for p in people], doi).encode()
     Facts.parse(files[FACTS_FILE], root / FACTS_FILE)  # what init writes, dahpkg reads back
 
     from dahpkg.export.write import write_new_files
@@ -155,21 +156,23 @@ def _doi(text: str) -> str:
     return doi
 
 
-def _empty_folder(root: Path) -> Path:
+def empty_folder(root: Path, *, force: bool = False) -> Path:
+    """``root``, refused if it is a file, or a folder that holds files (unless ``force``: then
+    the files written replace theirs)."""
     if root.exists() and not root.is_dir():
         raise InputError(f"{root} is a file: name a new folder for the package")
-    if root.is_dir() and any(root.iterdir()):
+    if not force and root.is_dir() and any(root.iterdir()):
         raise InputError(
-            f"{root} is not empty: name a new folder for the package (init never writes "
-            "over a folder that holds files)"
+            f"{root} is not empty: name a new folder for the package (dahpkg never writes a "
+            "package over a folder that holds files)"
         )
     return root
 
 
-def _name_from(title: str) -> str:
+def name_from(title: str) -> str:
     """A package name from its title: lower case ASCII words joined by hyphens.
 
-    >>> _name_from("DAH episodes at Hospital São João, 2010/2024")
+    >>> name_from("DAH episodes at Hospital São João, 2010/2024")
     'dah-episodes-at-hospital-sao-joao-2010-2024'
     """
     # Every mark that is not a letter or digit (a dash, an en dash, a slash) parts two words.
@@ -225,8 +228,9 @@ def _resources(shipped: Package, files: dict[str, bytes]) -> list[dict[str, Any]
     schema_path = shipped.resource_path("episodes", "schema")
     if schema_path is None:
         raise InputError("the data dictionary of the shipped package is not a file")
-    files[str(item["schema"])] = _dictionary(shipped.read_bytes(schema_path, what="Table Schema"))
-    _confirmations_schema(shipped, files)
+    schema = json.loads(shipped.read_bytes(schema_path, what="Table Schema"))
+    files[str(item["schema"])] = json_bytes(without_letter(schema))
+    confirmations_schema(shipped, files)
     episodes = {k: v for k, v in item.items() if k != "description"}
     episodes.update(path=DATA_FILE, description=(
         "One row per episode of diffuse alveolar haemorrhage. Booleans are written "
@@ -234,14 +238,19 @@ def _resources(shipped: Package, files: dict[str, bytes]) -> list[dict[str, Any]
     return [episodes]
 
 
-def _dictionary(data: bytes) -> bytes:
-    """The shipped data dictionary without its notes on how the letter's Table I gives each
+def without_letter(schema: dict[str, Any]) -> dict[str, Any]:
+    """A Table Schema (as JSON) without its notes on how the letter's Table I gives each
     variable (the fields' "letter" property): a centre's data do not come from Table I. The
-    rest is kept as it is, in the same layout."""
-    schema = json.loads(data)
+    rest is kept as it is, in the same order."""
+    schema = json.loads(json.dumps(schema))
     for item in schema.get("fields", []):
         item.pop("letter", None)
-    return (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode()
+    return schema
+
+
+def json_bytes(value: Any) -> bytes:
+    """A descriptor or Table Schema as the package stores it: indented UTF-8 JSON."""
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def _confirmations(package: Package, file: str | Path | None,
@@ -255,6 +264,13 @@ def _confirmations(package: Package, file: str | Path | None,
     assert found is not None  # validation listed confirmations, so the file holds some
     table, schema, _ = found
     files[CONFIRMATIONS_FILE] = to_csv(table.frame[list(schema.names)], schema)
+    return confirmations_resource()
+
+
+def confirmations_resource() -> dict[str, Any]:
+    """The resource that declares a package's confirmed exceptions (data/confirmations.csv)."""
+    from dahpkg.validation import confirm
+
     return {
         "name": confirm.RESOURCE, "type": "table", "title": "Confirmed exceptions",
         "description": "Findings of confirmable clinical rules that the centre reviewed and "
@@ -264,7 +280,7 @@ def _confirmations(package: Package, file: str | Path | None,
     }  # fmt: skip
 
 
-def _confirmations_schema(shipped: Package, files: dict[str, bytes]) -> None:
+def confirmations_schema(shipped: Package, files: dict[str, bytes]) -> None:
     """dahpkg's Table Schema of confirmations, byte for byte. No confirmations resource is
     declared unless init is given confirmations: validation takes a table of its header
     only, but a release reads every companion table and refuses one without rows."""
@@ -314,16 +330,24 @@ def _contributor(person: Author, centre: str | None) -> dict[str, Any]:
     return entry
 
 
-def _facts_file(people: list[Author], doi: str | None) -> str:
-    orcids = "".join(f'{json.dumps(p.family, ensure_ascii=False)} = ""\n' for p in people)
+def facts_file(families: list[str], doi: str | None, orcid: Mapping[str, str] | None = None,
+               licence: str = "") -> str:  # fmt: skip
+    """A publication.toml for the authors to fill in: ``doi`` the article's, ``orcid`` the iDs
+    already known, by family name (each family name once: TOML refuses a key given twice),
+    ``licence`` the one the authors already confirmed."""
+    known = orcid or {}
+    orcids = "".join(
+        f"{json.dumps(f, ensure_ascii=False)} = {json.dumps(known.get(f, ''))}\n"
+        for f in dict.fromkeys(families)
+    )
     return (
         "# Facts about the publication that only the authors can give. dahpkg never invents "
         "them: an\n# empty value stays out of every metadata file and is reported as unknown "
         "by\n# `dahpkg export metadata` and `dahpkg fair`. Fill them in as they become known.\n"
         "\n[dataset]\n"
         'doi = ""               # the DOI reserved for the data set on Zenodo (10.5281/zenodo.N)\n'
-        'licence = ""           # the SPDX id of the licence the authors confirm; '
-        "datapackage.json proposes one\n"
+        f"licence = {json.dumps(licence)}{' ' * max(1, 13 - len(json.dumps(licence)))}"
+        "# the SPDX id of the licence the authors confirm; datapackage.json proposes one\n"
         'zenodo_community = ""  # the Zenodo community to deposit into, if any\n'
         "\n# The article these data support, if any (dahpkg init --cites DOI).\n[article]\n"
         f"doi = {json.dumps(doi or '')}\n"
