@@ -35,7 +35,9 @@ def test_by_sex_counts_each_sexs_patients_and_episodes() -> None:
     table = summary_csv("--by", "sex")
     female = table[("Female", "F")], table[("Female", "M")]
     assert [(f["n"], f["denominator"]) for f in female] == [
-        (str(patients["F"]), str(patients["F"])), ("0", str(patients["M"]))]  # fmt: skip
+        (str(patients["F"]), str(patients["F"])),
+        ("0", str(patients["M"])),
+    ]
     icu = sum(r["icu"] == "true" for r in rows if r["sex"] == "M")
     male_icu = table[("ICU admission", "M")]
     assert (male_icu["n"], male_icu["denominator"]) == (str(icu), str(episodes["M"]))

@@ -28,8 +28,11 @@ def groupable(schema: TableSchema) -> tuple[str, ...]:
     >>> groupable(shipped_schema())
     ('sex', 'race', 'diagnosis')
     """
-    return tuple(f.name for f in schema.fields if f.level == "patient"
-                 and f.type == "string" and f.allowed is not None)  # fmt: skip
+    return tuple(
+        f.name
+        for f in schema.fields
+        if f.level == "patient" and f.type == "string" and f.allowed is not None
+    )
 
 
 Keys = dict[str, "pd.Series"]  # the column of each patient ("patients"), each episode ("episodes")
@@ -40,8 +43,10 @@ def columns(cohort: Cohort, schema: TableSchema, by: str) -> tuple[tuple[str, ..
     overall last), and each patient's and each episode's column."""
     _check(schema, by)
     missing = schema.missing_label
-    keys = {"patients": _keys(cohort.patients, by, cohort.groups, missing),
-            "episodes": _keys(cohort.episodes, by, cohort.groups, missing)}  # fmt: skip
+    keys = {
+        "patients": _keys(cohort.patients, by, cohort.groups, missing),
+        "episodes": _keys(cohort.episodes, by, cohort.groups, missing),
+    }
     order: list[str] = []
     if by == "group":
         order = list(dict.fromkeys(cohort.groups.values()))
