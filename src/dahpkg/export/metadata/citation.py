@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from dahpkg.export.metadata.facts import (
     article_word,
+    articles,
     creators_of,
     package_licence,
 )
@@ -34,7 +35,7 @@ def citation_cff(prepared: Prepared, facts: Facts | None = None) -> str:
     facts = facts or Facts()
     descriptor = prepared.descriptor
     licence = facts.licence or package_licence(descriptor).get("name", "")
-    titled = [s for s in descriptor.get("sources") or [] if s.get("title")]
+    titled = [s for s in articles(descriptor) if s.get("title")]
     if titled:
         cite = f"{article_word(prepared)} and the data set as below"
     elif facts.article_doi:

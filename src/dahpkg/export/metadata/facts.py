@@ -4,7 +4,8 @@ authors can give (`dahpkg.package.publication.Facts`).
 
 A fact that is not known stays out of every file and is listed by `unknown_facts`; nothing is
 invented. A package that cites no article (one made by `dahpkg init` without ``--cites``) is
-described without one: no file speaks of a letter it has nothing to do with.
+described without one: no file speaks of a letter it has nothing to do with. Nor does a
+registry pooled by `dahpkg merge`: its sources are the centres' packages, not an article.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ if TYPE_CHECKING:
 
 LICENCE_URLS = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
                 "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/"}  # fmt: skip
+
+
+def articles(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    """The package's sources that are articles: a source naming a ``centre`` is a centre's
+    package pooled into a registry (`dahpkg merge`), whose authors and title are not an
+    article's.
+
+    >>> articles({"sources": [{"title": "A letter"}, {"title": "A package", "centre": "x"}]})
+    [{'title': 'A letter'}]
+    """
+    return [s for s in descriptor.get("sources") or [] if "centre" not in s]
 
 
 def licence_of(prepared: Prepared, facts: Facts) -> tuple[str, str]:
@@ -37,13 +49,13 @@ def article_word(prepared: Prepared) -> str:
 def cites_article(prepared: Prepared, facts: Facts) -> bool:
     """True when the package names an article: a source in its descriptor, or a DOI in
     publication.toml."""
-    return bool(prepared.descriptor.get("sources") or facts.article_doi)
+    return bool(articles(prepared.descriptor) or facts.article_doi)
 
 
 def source_title(prepared: Prepared) -> str:
     """The title of the article the data come from (the package's first source); "" when the
     package names none or gives no title."""
-    sources = prepared.descriptor.get("sources") or [{}]
+    sources = articles(prepared.descriptor) or [{}]
     return str(sources[0].get("title", ""))
 
 
@@ -112,7 +124,7 @@ def author_list(descriptor: dict[str, Any]) -> str:
 def source_citation(descriptor: dict[str, Any]) -> str:
     """The article the data come from, cited in full from the package's first source (its
     authors, title and note, else its address); "" when the package names none."""
-    source = (descriptor.get("sources") or [{}])[0]
+    source = (articles(descriptor) or [{}])[0]
     parts = [source.get("authors", ""), source.get("title", ""), source.get("note", "")]
     return " ".join(p.rstrip(".") + "." for p in parts if p) or str(source.get("path", ""))
 
