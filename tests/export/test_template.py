@@ -21,7 +21,6 @@ from dahpkg.export.template import (
     LISTS_SHEET,
     TEMPLATES,
     allowed_text,
-    bounds,
     choices,
     write_template,
 )
@@ -150,9 +149,9 @@ def test_whole_numbers_are_limited_by_the_schema_and_texts_stay_within_excel_lim
 
 def test_exclusive_bounds_become_inclusive_whole_numbers() -> None:
     item = Field("n", "integer", "N", "", exclusive_minimum=0, exclusive_maximum=10.5)
-    assert bounds(item) == (1, 10)
+    assert item.bounds() == (1, 10)
     assert allowed_text(item) == "a whole number from 1 to 10"
-    assert bounds(Field("x", "number", "X", "", minimum=2, exclusive_minimum=0)) == (2, None)
+    assert Field("x", "number", "X", "", minimum=2, exclusive_minimum=0).bounds() == (2, None)
 
 
 def test_a_long_description_is_cut_with_an_ellipsis(tmp_path: Path) -> None:

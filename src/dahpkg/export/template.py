@@ -9,7 +9,6 @@ from the package's Table Schema (`dahpkg.package.Field`); nothing is restated he
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,21 +110,6 @@ def choices(item: Field) -> tuple[str, ...] | None:
     return item.allowed
 
 
-def bounds(item: Field) -> tuple[float | None, float | None]:
-    """The least and greatest values ``item`` allows, exclusive bounds made inclusive for whole
-    numbers (a whole number above 0 is at least 1)."""
-    low, high = item.minimum, item.maximum
-    if item.exclusive_minimum is not None:
-        edge = item.exclusive_minimum
-        edge = math.floor(edge) + 1 if item.type == "integer" else edge
-        low = edge if low is None else max(low, edge)
-    if item.exclusive_maximum is not None:
-        edge = item.exclusive_maximum
-        edge = math.ceil(edge) - 1 if item.type == "integer" else edge
-        high = edge if high is None else min(high, edge)
-    return low, high
-
-
 def allowed_text(item: Field) -> str:
     """What may be written in ``item``'s column, with the meaning of each code."""
     if item.type == "boolean":
@@ -136,7 +120,7 @@ def allowed_text(item: Field) -> str:
     if item.allowed:
         return "; ".join(item.meanings())
     what = {"integer": "a whole number", "number": "a number"}.get(item.type, "text")
-    low, high = bounds(item)
+    low, high = item.bounds()
     unit = f" ({item.unit})" if item.unit else ""
     if low is not None and high is not None:
         return f"{what} from {low:g} to {high:g}{unit}"
@@ -154,7 +138,7 @@ def _kind(item: Field, name: str | None) -> dict[str, Any] | None:
     if name is not None:
         return {"validate": "list", "source": f"={name}"}
     if item.type in ("integer", "number"):
-        low, high = bounds(item)
+        low, high = item.bounds()
         kind: dict[str, Any] = {"validate": "integer" if item.type == "integer" else "decimal"}
         if low is not None and high is not None:
             kind.update(criteria="between", minimum=low, maximum=high)

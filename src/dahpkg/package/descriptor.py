@@ -140,7 +140,7 @@ def inside(root: Path, value: Any, where: str) -> Path:
 def check_names(descriptor: Mapping[str, Any], path: Path) -> None:
     """The package's name and version become file names and URL segments: both are checked
     before anything uses them."""
-    from dahpkg.package.schema import check_profile
+    from dahpkg.package.profile import check_profile
 
     for key, rule, what in NAMED:
         value = descriptor.get(key)

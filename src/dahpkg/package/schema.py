@@ -7,18 +7,16 @@ generates the structural pandera checks from them; nothing here restates a field
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 from dahpkg.limits import limit
+from dahpkg.package.groups import FieldGroup, read_groups
+from dahpkg.package.profile import check_profile
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,6 +62,8 @@ class Field:
     level: str | None = None
     # The group each category belongs to (a category's "group" property: AAV for GPA).
     category_groups: Mapping[str, str] = field(default_factory=dict)
+    # The field group it belongs to (its own "group" property; see dahpkg.package.groups).
+    group: str | None = None
     # The other constraints of Table Schema v2 (see dahpkg.package.constraints).
     exclusive_minimum: float | None = None
     exclusive_maximum: float | None = None
@@ -103,6 +103,34 @@ class Field:
             form.format(value=v, label=self.categories[v]) if self.categories.get(v, v) != v else v
             for v in self.allowed or ()
         ]
+
+    def value_codes(self) -> dict[str, int]:
+        """The number that stands for each category: 1, 2, ... in the order the schema lists
+        them. Declared here once: the values of the SPSS and Stata files, the codebook's
+        "SPSS/Stata coding" and the choice codes of the REDCap data dictionary.
+
+        >>> Field("sex", "string", "Sex", "", categories={"F": "f", "M": "m"}).value_codes()
+        {'F': 1, 'M': 2}
+        """
+        return {v: i for i, v in enumerate(self.allowed or (), start=1)}
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The least and greatest values the field allows, exclusive bounds made inclusive for
+        whole numbers (a whole number above 0 is at least 1).
+
+        >>> Field("n", "integer", "", "", exclusive_minimum=0, maximum=9).bounds()
+        (1, 9)
+        """
+        low, high = self.minimum, self.maximum
+        if self.exclusive_minimum is not None:
+            edge = self.exclusive_minimum
+            edge = math.floor(edge) + 1 if self.type == "integer" else edge
+            low = edge if low is None else max(low, edge)
+        if self.exclusive_maximum is not None:
+            edge = self.exclusive_maximum
+            edge = math.ceil(edge) - 1 if self.type == "integer" else edge
+            high = edge if high is None else min(high, edge)
+        return low, high
 
     def outside_categories(self, values: pd.Series) -> pd.Series:
         """True where a recorded value is not one of the field's categories."""
@@ -168,6 +196,7 @@ class Field:
             privacy=item.get("privacy"),
             level=item.get("level"),
             category_groups=category_groups,
+            group=str(item["group"]) if item.get("group") is not None else None,
             exclusive_minimum=constraints.get("exclusiveMinimum"),
             exclusive_maximum=constraints.get("exclusiveMaximum"),
             pattern=constraints.get("pattern"),
@@ -180,11 +209,13 @@ class Field:
 
 @dataclass(frozen=True)
 class TableSchema:
-    """The fields, primary key and missing-value labels of one tabular resource."""
+    """The fields, primary key and missing-value labels of one tabular resource, and the
+    groups its yes/no fields form (`dahpkg.package.groups`)."""
 
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
     missing_values: Mapping[str, str]
+    field_groups: tuple[FieldGroup, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -281,7 +312,10 @@ class TableSchema:
             raise InputError(
                 f"{where}: the primary key names undeclared field(s) {', '.join(unknown)}"
             )
-        return cls(fields=fields, primary_key=primary_key, missing_values=missing)
+        groups = read_groups(descriptor, fields, where)
+        return cls(
+            fields=fields, primary_key=primary_key, missing_values=missing, field_groups=groups
+        )
 
     def completed_from(self, dictionary: TableSchema) -> TableSchema:
         """This schema, with a field that leaves its ``level`` unsaid (or a categorical field
@@ -302,64 +336,12 @@ class TableSchema:
         return replace(self, fields=tuple(fields))
 
     def to_pandera(self, checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
-        """The structural part of the schema as a pandera ``DataFrameSchema``.
+        """The structural part of the schema as a pandera ``DataFrameSchema``
+        (`dahpkg.package.frame_schema`): dtypes as :func:`dahpkg.load` gives them, every check
+        named by the id of the dahpkg rule it implements."""
+        from dahpkg.package.frame_schema import to_pandera
 
-        Column dtypes are those of :func:`dahpkg.load` (``Int64``, ``boolean``, ``category``
-        with the declared categories, ``str``); every check
-        carries the id of the dahpkg rule it implements as its ``error``, so a pandera failure
-        report names the same rules as ``dahpkg validate``.
-        """
-        import pandas as pd
-        import pandera.pandas as pa
-
-        columns = {}
-        for item in self.fields:
-            column_checks = []
-            if item.allowed is not None:
-                column_checks.append(pa.Check.isin(list(item.allowed), error="schema-category"))
-            if item.minimum is not None and item.maximum is not None:
-                column_checks.append(
-                    pa.Check.in_range(item.minimum, item.maximum, error="schema-range")
-                )
-            elif item.minimum is not None:
-                column_checks.append(pa.Check.ge(item.minimum, error="schema-range"))
-            elif item.maximum is not None:
-                column_checks.append(pa.Check.le(item.maximum, error="schema-range"))
-            if item.exclusive_minimum is not None:
-                column_checks.append(pa.Check.gt(item.exclusive_minimum, error="schema-range"))
-            if item.exclusive_maximum is not None:
-                column_checks.append(pa.Check.lt(item.exclusive_maximum, error="schema-range"))
-            if item.min_length is not None or item.max_length is not None:
-                column_checks.append(
-                    pa.Check.str_length(item.min_length, item.max_length, error="schema-length")
-                )
-            if item.pattern is not None:
-                # dahpkg's own RE2 check, not pandera's str_matches: no pattern can backtrack.
-                column_checks.append(pa.Check(partial(_matches, item), error="schema-pattern"))
-            dtype: Any = PANDAS_DTYPES[item.type]
-            if item.type == "string" and item.allowed is not None:
-                dtype = pd.CategoricalDtype(list(item.allowed))  # as dahpkg.load() gives it
-            columns[item.name] = pa.Column(
-                dtype, checks=column_checks, nullable=not item.required, unique=item.unique
-            )
-        return pa.DataFrameSchema(
-            columns=columns,
-            checks=list(checks or []),
-            strict=True,
-            unique=list(self.primary_key) or None,
-            report_duplicates="exclude_first",
-            name="episodes",
-        )
-
-
-# pandas' nullable dtypes keep a missing cell missing instead of turning it into NaN or False.
-PANDAS_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "str"}
-
-
-def _matches(item: Field, values: pd.Series) -> pd.Series:
-    from dahpkg.package.constraints import breaks_pattern
-
-    return ~breaks_pattern(item, values)
+        return to_pandera(self, checks)
 
 
 def _check_text_constraints(item: Field, where: str) -> None:
@@ -391,28 +373,6 @@ def _is_number(value: Any) -> bool:
         return math.isfinite(float(value))
     except OverflowError:  # an integer of hundreds of digits
         return False
-
-
-PROFILES = Path(__file__).parent / "profiles"
-
-
-@functools.cache
-def _profile_validator(profile: str) -> Any:
-    import jsonschema
-
-    schema = json.loads((PROFILES / profile).read_text(encoding="utf-8"))
-    return jsonschema.Draft7Validator(schema)
-
-
-def check_profile(descriptor: Mapping[str, Any], profile: str, where: str) -> None:
-    """Raise `InputError` naming the first place where ``descriptor`` breaks a v2 profile."""
-    import jsonschema
-
-    error = jsonschema.exceptions.best_match(_profile_validator(profile).iter_errors(descriptor))
-    if error is not None:
-        place = "/".join(str(p) for p in error.absolute_path) or "the top level"
-        reason = error.message if len(error.message) <= 120 else "it has the wrong shape"
-        raise InputError(f"{where} does not follow the {profile} v2 profile at {place}: {reason}")
 
 
 def is_missing(value: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.export.formats.statistics import YES_NO, codes
+from dahpkg.export.formats.statistics import YES_NO
 from dahpkg.package import Field, TableSchema
 from dahpkg.validation.catalogue import markdown_row
 from dahpkg.validation.rules import RULES
@@ -40,11 +40,12 @@ def _allowed(item: Field) -> str:
 
 
 def _coding(item: Field) -> str:
-    # The codes the SPSS and Stata files use, from the one place that assigns them.
+    # The codes the SPSS and Stata files use, from the one place that assigns them (the field).
     if item.type == "boolean":
         return ", ".join(f"{code} = {label}" for code, label in sorted(YES_NO.items())[::-1])
     if item.allowed:
-        return "; ".join(f"{code} = {item.categories.get(v, v)}" for v, code in codes(item).items())
+        codes = item.value_codes()
+        return "; ".join(f"{code} = {item.categories.get(v, v)}" for v, code in codes.items())
     return "as is"
 
 

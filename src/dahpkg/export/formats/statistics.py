@@ -55,18 +55,13 @@ def write_dta(prepared: Prepared, suffix: str = ".dta") -> bytes:
     )
 
 
-def codes(item: Field) -> dict[str, int]:
-    """The numeric code of each category of ``item`` in SPSS and Stata: 1, 2, ... in the order
-    the schema lists them (the codebook's "SPSS/Stata coding" column says the same)."""
-    return {v: i for i, v in enumerate(item.allowed or (), start=1)}
-
-
 def coded(
     frame: pd.DataFrame, schema: TableSchema
 ) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
     """Numbers for SPSS and Stata, each column in the smallest Stata integer type that holds
     it (nullable: a missing value stays missing): yes/no as 1/0, categories as codes from 1
-    (`codes`), with their labels; numbers as doubles, text as text ("" where missing)."""
+    (`dahpkg.package.Field.value_codes`, the REDCap dictionary's too), with their labels;
+    numbers as doubles, text as text ("" where missing)."""
     import pandas as pd
 
     out = pd.DataFrame(index=frame.index)
@@ -79,7 +74,7 @@ def coded(
             out[item.name] = values.astype("boolean").astype("Int8")
             labels[item.name] = dict(YES_NO)
         elif item.type == "string" and item.allowed:
-            mapping = codes(item)
+            mapping = item.value_codes()
             numbers = values.astype(object).map(mapping).astype("Int64")
             out[item.name] = numbers.astype(_storage(1, len(mapping)))
             labels[item.name] = {mapping[v]: item.categories.get(v, v) for v in item.allowed}
