@@ -8,7 +8,8 @@ Public API: :func:`open` reads a package once into a :class:`Package`, which eve
 function takes as well as a path; one function per command: :func:`load`, :func:`validate`,
 :func:`build`, :func:`table1`, :func:`reproduce`, :func:`summarise`, :func:`fair`,
 :func:`disclosure_risk`, :func:`template` (a blank data-entry file), :func:`annotate` (a file
-back as a workbook, its findings marked), :func:`init` (a centre's own package);
+back as a workbook, its findings marked), :func:`init` (a centre's own package), :func:`merge`
+(centres' packages pooled into a registry);
 :func:`pandera_schema`, the rule catalogue
 :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Exports are in
 :mod:`dahpkg.export`, deposits in :mod:`dahpkg.deposit`. Heavy libraries (pandas, pandera)
@@ -38,6 +39,7 @@ __all__ = [
     "fair",
     "init",
     "load",
+    "merge",
     "open",
     "pandera_schema",
     "reproduce",
@@ -58,6 +60,7 @@ _LAZY = {
     "reproduce": ("dahpkg.letter.reproduce", "reproduce"),
     "fair": ("dahpkg.export.fair", "assess"),
     "init": ("dahpkg.export.init", "init_package"),
+    "merge": ("dahpkg.export.merge", "merge_packages"),
     "disclosure_risk": ("dahpkg.privacy", "check"),
     "summarise": ("dahpkg.letter.summary", "summarise"),
     "table1": ("dahpkg.letter.table1", "render"),
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
     from dahpkg.export.annotate import annotate
     from dahpkg.export.fair import assess as fair
     from dahpkg.export.init import init_package as init
+    from dahpkg.export.merge import merge_packages as merge
     from dahpkg.export.template import write_template as template
     from dahpkg.letter.build import build
     from dahpkg.letter.reproduce import reproduce

@@ -21,6 +21,7 @@ from dahpkg.cli import (
     export,
     fair,
     init,
+    merge,
     privacy,
     reproduce,
     rules,
@@ -46,3 +47,4 @@ for _command in (validate.validate, build.build, table1.table1, reproduce.reprod
                  rules.rules, template.template):  # fmt: skip
     main.add_command(_command)
 main.add_command(init.init)
+main.add_command(merge.merge)
