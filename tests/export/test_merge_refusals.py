@@ -40,6 +40,7 @@ def test_a_different_data_dictionary_is_refused_with_what_differs(
 
     def reword(schema: dict) -> None:  # the centre's own words: not a difference
         schema["fields"][0]["description"] = "Our own study number."
+        schema["fieldGroups"][0]["description"] = "What the patient presented with."
 
     edit_json(other / "schema" / "episodes.schema.json", reword)
     edit_json(other / "datapackage.json", lambda d: d.update(name="other-centre"))
@@ -53,12 +54,14 @@ def test_a_different_data_dictionary_is_refused_with_what_differs(
         diagnosis["categories"].append({"value": "AGBM", "label": "anti-GBM disease"})
         age = next(f for f in schema["fields"] if f["name"] == "age_at_dah")
         age["constraints"]["maximum"] = 110
+        schema["primaryKey"] = ["patient_id", "episode", "sex"]
 
     edit_json(other / "schema" / "episodes.schema.json", widen)
     code, _, err = run("merge", str(letter), str(other), "--output", str(tmp_path / "no"))
     assert code == 2 and "does not follow the data dictionary of" in err
     assert "age_at_dah: maximum 110 instead of 120" in err
     assert "diagnosis: enum" in err and "AGBM" in err
+    assert "its primaryKey ['patient_id', 'episode', 'sex'] instead of" in err
     assert not (tmp_path / "no").exists()
 
 

@@ -56,30 +56,39 @@ def check_same(sources: list[Package]) -> None:
 
 
 def differences(first: TableSchema, other: TableSchema) -> list[str]:
-    """What ``other`` declares differently from ``first``, in words (empty: the same)."""
+    """What ``other`` declares differently from ``first``, in words (empty: the same): every
+    property of every field, then of the table (primary key, missing values, field groups...),
+    the wording apart."""
     mine, theirs = _fields(first), _fields(other)
     found = [f"it lacks the field {n}" for n in mine if n not in theirs]
     found += [f"it has a field {n} the other lacks" for n in theirs if n not in mine]
     for name in (n for n in mine if n in theirs):
-        a, b = mine[name], theirs[name]
-        for key in (f.name for f in dataclasses.fields(a)):
-            if getattr(a, key) != getattr(b, key):
-                found.append(
-                    f"{name}: {_words(key)} {shown(_plain(getattr(b, key)))} instead "
-                    f"of {shown(_plain(getattr(a, key)))}"
-                )
-    tables: list[tuple[str, Any, Any]] = [
-        ("primary key", first.primary_key, other.primary_key),
-        ("missing values", dict(first.missing_values), dict(other.missing_values)),
-    ]
-    for what, was, now in tables:
+        found += [f"{name}: {d}" for d in _compared(mine[name], theirs[name])]
+    found += [f"its {d}" for d in _compared(_worded(first), _worded(other), skip=("fields",))]
+    return found
+
+
+def _compared(first: Any, other: Any, skip: tuple[str, ...] = ()) -> list[str]:
+    """Each property of two dataclasses that differs, as "key value instead of value"."""
+    found = []
+    for key in (f.name for f in dataclasses.fields(first) if f.name not in skip):
+        was, now = getattr(first, key), getattr(other, key)
         if was != now:
-            found.append(f"its {what} is {shown(_plain(now))} instead of {shown(_plain(was))}")
+            found.append(f"{_words(key)} {shown(_plain(now))} instead of {shown(_plain(was))}")
     return found
 
 
 def _fields(schema: TableSchema) -> dict[str, Field]:
-    return {f.name: dataclasses.replace(f, description="", letter="") for f in schema.fields}
+    return {f.name: _worded(f) for f in schema.fields}
+
+
+def _worded(item: Any) -> Any:
+    """``item`` (a field, a table, a group of fields) without the words a package may choose:
+    its description, and the notes on how the letter's Table I gives a variable."""
+    blank: dict[str, Any] = {k: "" for k in ("description", "letter") if hasattr(item, k)}
+    if hasattr(item, "field_groups"):
+        blank["field_groups"] = tuple(_worded(g) for g in item.field_groups)
+    return dataclasses.replace(item, **blank)
 
 
 def _words(key: str) -> str:
