@@ -50,7 +50,7 @@ def test_template_mistakes_exit_2_with_a_reason(tmp_path: Path) -> None:
     code, _, stderr = run("template", str(tmp_path / "nowhere"), "-o", str(tmp_path / "e.xlsx"))
     assert code == 2 and "no such file or folder" in stderr
     code, _, stderr = run("template", "--format", "pdf", "-o", str(tmp_path / "e.pdf"))
-    assert code == 2 and "'pdf' is not one of 'xlsx', 'csv'" in stderr
+    assert code == 2 and "'pdf' is not one of 'xlsx', 'csv', 'redcap'" in stderr
     assert not list(tmp_path.iterdir())
 
 

@@ -212,9 +212,9 @@ def test_an_existing_file_is_kept_unless_forced_and_nothing_is_half_written(tmp_
 def test_a_format_and_a_suffix_that_disagree_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"name it entry\.csv"):
         write_template(None, tmp_path / "entry.xlsx", "csv")
-    with pytest.raises(InputError, match="use one of xlsx, csv"):
+    with pytest.raises(InputError, match="use one of xlsx, csv, redcap"):
         write_template(None, tmp_path / "entry.pdf", "pdf")
-    assert set(TEMPLATES) == {"xlsx", "csv"} and not list(tmp_path.iterdir())
+    assert set(TEMPLATES) == {"xlsx", "csv", "redcap"} and not list(tmp_path.iterdir())
 
 
 def test_a_package_s_own_schema_is_followed(package: Path, tmp_path: Path) -> None:

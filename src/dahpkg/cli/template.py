@@ -37,7 +37,8 @@ class TemplateFormats(click.Choice):  # type: ignore[type-arg]
     type=TemplateFormats(),
     default=None,
     help="xlsx: a workbook with drop-down lists, limits, notes and a how-to sheet; csv: the "
-    "header row, with the codebook beside it.  [default: from the --output suffix, else xlsx]",
+    "header row, with the codebook beside it; redcap: a REDCap data dictionary.  [default: "
+    "from the --output suffix (.csv: csv), else xlsx]",
 )
 @click.option(
     "--output",
@@ -53,18 +54,20 @@ def template(path: Path | None, fmt: str | None, output: Path, force: bool) -> N
 
     PATH is a datapackage.json or a folder holding one, whose Table Schema the template
     follows; without PATH, the shipped package's. Fill one row per DAH episode, then check
-    the file with `dahpkg validate FILE`.
+    the file with `dahpkg validate FILE`. A REDCap dictionary (--format redcap) builds a REDCap
+    project instead, whose record export `dahpkg import redcap` brings back.
 
     \b
     Examples:
       dahpkg template --output our_centre.xlsx
       dahpkg template --format csv --output our_centre.csv
+      dahpkg template --format redcap --output dictionary.csv
 
     Exit codes: 0 written, 2 unreadable package or output refused.
     """
-    from dahpkg.export.template import write_template
+    from dahpkg.export.template import template_for, write_template
 
     written = write_template(path, output, fmt, force=force)
     names = " and ".join(str(p) for p in written)
-    click.echo(f"Template written to {names}; fill one row per episode, then run "
-               f"`dahpkg validate {written[0]}`")  # fmt: skip
+    then = template_for(fmt, output).next_step.format(output=written[0])
+    click.echo(f"Template written to {names}; {then}")

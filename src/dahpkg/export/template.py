@@ -1,9 +1,10 @@
 """Blank data-entry files made from the Table Schema, for a centre to type its own episodes.
 
 `write_template` (``dahpkg template``) writes one of `TEMPLATES`: an Excel workbook with one
-column per field, drop-down lists, number limits, input messages and a "how to fill" sheet, or
-a CSV header row with the codebook beside it. Everything a template says about a column comes
-from the package's Table Schema (`dahpkg.package.Field`); nothing is restated here.
+column per field, drop-down lists, number limits, input messages and a "how to fill" sheet, a
+CSV header row with the codebook beside it, or a REDCap data dictionary (`dahpkg.redcap`).
+Everything a template says about a column comes from the package's Table Schema
+(`dahpkg.package.Field`); nothing is restated here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from dahpkg.errors import InputError
 from dahpkg.export import look as _look
 from dahpkg.package import Field, PackageLike, TableSchema
+from dahpkg.redcap.dictionary import dictionary_files
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
@@ -34,13 +36,15 @@ LISTS_SHEET = "lists"
 
 @dataclass(frozen=True)
 class TemplateFormat:
-    """One kind of template: its name on the command line, the suffix of its file, and the
-    writer that returns every file it is made of (the output first)."""
+    """One kind of template: its name on the command line, the suffix of its file, the
+    writer that returns every file it is made of (the output first), and what to do once it is
+    written (``{output}`` stands for the file)."""
 
     name: str
     suffix: str
     description: str
     write: Callable[[TableSchema, Path, datetime], dict[Path, bytes]]
+    next_step: str = "fill one row per episode, then run `dahpkg validate {output}`"
 
 
 def write_template(source: PackageLike | TableSchema = None, output: str | Path = "",
@@ -61,17 +65,19 @@ def write_template(source: PackageLike | TableSchema = None, output: str | Path 
     output = Path(output)
     if not output.name:
         raise InputError("give the file to write the template to (--output FILE)")
-    chosen = _chosen(format, output)
+    chosen = template_for(format, output)
     schema, created = _schema(source)
     files = chosen.write(schema, output, created)
     write_new_files(files, force=force)
     return list(files)
 
 
-def _chosen(format: str | None, output: Path) -> TemplateFormat:
+def template_for(format: str | None, output: Path) -> TemplateFormat:
+    """The template ``format`` names; by default the first of `TEMPLATES` whose suffix
+    ``output`` has (a .csv file is the CSV template, not the REDCap dictionary), else xlsx."""
     if format is None:
-        by_suffix = {t.suffix: t for t in TEMPLATES.values()}
-        return by_suffix.get(output.suffix.lower(), TEMPLATES["xlsx"])
+        suffix = output.suffix.lower()
+        return next((t for t in TEMPLATES.values() if t.suffix == suffix), TEMPLATES["xlsx"])
     if format not in TEMPLATES:
         raise InputError(f"unknown template format {format!r}: use one of {', '.join(TEMPLATES)}")
     chosen = TEMPLATES[format]
@@ -345,5 +351,11 @@ TEMPLATES: dict[str, TemplateFormat] = {
                        "and a how-to sheet (Excel and LibreOffice).", xlsx_files),
         TemplateFormat("csv", ".csv", "A CSV header row, with the codebook beside it "
                        "(<name>.codebook.csv).", csv_files),
+        TemplateFormat("redcap", ".csv", "A REDCap data dictionary: a patient instrument and "
+                       "a dah_episode instrument to mark repeating.", dictionary_files,
+                       "upload it in REDCap (Project Setup > Data Dictionary), make dah_episode "
+                       "repeating (Project Setup > Enable optional modules and customizations > "
+                       "Repeating instruments), and bring the records back with `dahpkg import "
+                       "redcap EXPORT.csv --dictionary {output} --output episodes.csv`"),
     )
 }  # fmt: skip
