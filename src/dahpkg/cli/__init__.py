@@ -20,6 +20,7 @@ from dahpkg.cli import (
     deposit,
     export,
     fair,
+    import_,
     init,
     merge,
     privacy,
@@ -47,4 +48,5 @@ for _command in (validate.validate, build.build, table1.table1, reproduce.reprod
                  rules.rules, template.template):  # fmt: skip
     main.add_command(_command)
 main.add_command(init.init)
+main.add_command(import_.import_)
 main.add_command(merge.merge)
