@@ -9,7 +9,8 @@ function takes as well as a path; one function per command: :func:`load`, :func:
 :func:`build`, :func:`table1`, :func:`reproduce`, :func:`summarise`, :func:`fair`,
 :func:`disclosure_risk`, :func:`template` (a blank data-entry file), :func:`annotate` (a file
 back as a workbook, its findings marked), :func:`init` (a centre's own package), :func:`merge`
-(centres' packages pooled into a registry);
+(centres' packages pooled into a registry), :func:`import_redcap` (a REDCap record export as
+the episode table; `dahpkg.redcap`);
 :func:`pandera_schema`, the rule catalogue
 :data:`RULES`, and the exceptions in :mod:`dahpkg.errors`. Exports are in
 :mod:`dahpkg.export`, deposits in :mod:`dahpkg.deposit`. Heavy libraries (pandas, pandera)
@@ -37,6 +38,7 @@ __all__ = [
     "build",
     "disclosure_risk",
     "fair",
+    "import_redcap",
     "init",
     "load",
     "merge",
@@ -60,6 +62,7 @@ _LAZY = {
     "reproduce": ("dahpkg.letter.reproduce", "reproduce"),
     "fair": ("dahpkg.export.fair", "assess"),
     "init": ("dahpkg.export.init", "init_package"),
+    "import_redcap": ("dahpkg.redcap", "import_redcap"),
     "merge": ("dahpkg.export.merge", "merge_packages"),
     "disclosure_risk": ("dahpkg.privacy", "check"),
     "summarise": ("dahpkg.letter.summary", "summarise"),
@@ -82,6 +85,7 @@ if TYPE_CHECKING:
     from dahpkg.package import Package, load
     from dahpkg.package import open_package as open
     from dahpkg.privacy import check as disclosure_risk
+    from dahpkg.redcap import import_redcap
     from dahpkg.validation import validate
     from dahpkg.validation.report import Report
     from dahpkg.validation.rules import RULES, pandera_schema

@@ -49,7 +49,7 @@ def test_the_shipped_episodes_come_back_as_they_are(
     # Patients 7 and 9 relapsed: their second episodes are instances 2 of dah_episode.
     assert row(header, rows, "7", "2")[1] in ("dah_episode", "Dah Episode")
     assert "symptoms___fever" in header and "manifestations___mas" in header
-    imported = import_redcap(export, dictionary)
+    imported = dahpkg.import_redcap(export, dictionary)  # the top-level name of the API
     assert imported.complete and imported.records == 10 and imported.rows == 22
     pd.testing.assert_frame_equal(imported.episodes, shipped_text())
     out = tmp_path / "episodes.csv"
