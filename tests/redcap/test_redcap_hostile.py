@@ -44,6 +44,10 @@ def _empty(export: Path) -> None:
     export.write_bytes(b"")
 
 
+def _no_record(export: Path) -> None:
+    export.write_text(export.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8")
+
+
 def _longitudinal(export: Path) -> None:
     text = export.read_text(encoding="utf-8")
     export.write_text(text.replace("patient_id,", "patient_id,redcap_event_name,", 1))
@@ -62,6 +66,7 @@ def _label_headers(export: Path) -> None:
         (_workbook, "is a zip file (an Excel workbook?), not a CSV file: export it from REDCap"),
         (_latin1, "is not UTF-8 text: decoding fails on line 1"),
         (_empty, "is empty"),
+        (_no_record, "has a header row but no record: export the project's records"),
         (_longitudinal, "comes from a longitudinal project (it has a redcap_event_name column)"),
         (_label_headers, "holds the fields' labels: export with raw variable names as headers"),
     ],

@@ -6,9 +6,10 @@ validates, and writes no package.
 whose records are patients, with a repeating instrument for the DAH episodes;
 `import_redcap` and `write_episodes` (``dahpkg import redcap``) bring the project's export back.
 The modules: `design` (the project a schema makes, and REDCap's names), `dictionary` (the
-dictionary written and read back), `reading` (a REDCap CSV file as text), `values` (what a
-cell stands for), `records` (an export to the episode table), `problems` (what could not be
-carried over, at its REDCap place) and `importing` (the import itself).
+dictionary written and read back), `reading` (a REDCap CSV file as text), `header` (the kind
+of export, and each variable's columns), `values` (what a cell stands for), `records` (an
+export to the episode table), `problems` (what could not be carried over, at its REDCap
+place) and `importing` (the import itself).
 """
 
 from __future__ import annotations

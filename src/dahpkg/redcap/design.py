@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dahpkg.errors import InputError
 from dahpkg.package import Field, TableSchema
@@ -188,7 +188,7 @@ def project(schema: TableSchema) -> Project:
             f"One instance of this repeating instrument per {episode.label}: the instance "
             f"number is the {episode.name} of the data set. {episode.description}"
         ).strip()
-        placed["episode"][0] = _with_section(first, section)
+        placed["episode"][0] = replace(first, section=section)
     variables = (*placed["patient"], *placed["episode"])
     _check_names(variables)
     return Project(record_id, instance, variables, schema.names)
@@ -255,12 +255,6 @@ def _number(value: float | None) -> str:
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _with_section(variable: Variable, section: str) -> Variable:
-    from dataclasses import replace
-
-    return replace(variable, section=section)
 
 
 def _check_names(variables: tuple[Variable, ...]) -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # Field types that give the same codes in an export: REDCap shows them differently only.
 SAME_CODES = {"dropdown": "radio", "truefalse": "yesno"}
 MOST_LISTED = 20  # mismatches named in the message; the rest are counted
+Choices = tuple[tuple[str, str], ...]  # (code, label) of a radio or checkbox field
 
 
 def rows(design: Project) -> list[list[str]]:
@@ -152,9 +153,6 @@ def _choices(text: str) -> Choices:
     """``1, female | 2, male`` as ((code, label), ...); spaces around the bars are optional."""
     parts = (part.partition(",") for part in text.split("|"))
     return tuple((code.strip(), label.strip()) for code, _, label in parts if code.strip())
-
-
-Choices = tuple[tuple[str, str], ...]
 
 
 def _mismatches(
