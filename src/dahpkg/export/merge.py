@@ -16,6 +16,7 @@ Table I and its inferred cells stay in the letter's package. Every file is writt
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,8 +251,6 @@ def _source(package: Package, centre_from: str) -> Source:
     files = [(str(episodes), sha256(package.table_path))]
     path = package.resource_path(confirm.RESOURCE)
     if path is not None:
-        import hashlib
-
         relative = str((package.resource(confirm.RESOURCE) or {}).get("path"))
         data = package.read_bytes(path, what="the confirmations")  # the bytes validated
         files.append((relative, hashlib.sha256(data).hexdigest()))
