@@ -15,14 +15,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from dahpkg.errors import InputError
 
-if TYPE_CHECKING:
-    from dahpkg.package.schema import Field
-
 KEY = "fieldGroups"  # the Table Schema's property that declares the groups
+
+
+class Field(Protocol):
+    """What a group needs to know of a field (`dahpkg.package.schema.Field` has it): named here
+    so that the schema, which reads the groups, is not imported back."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def level(self) -> str | None: ...
+    @property
+    def group(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""The Table Schema of the episode table, read from the package, and its pandera form.
+"""The Table Schema of the episode table, read from the package.
 
 `datapackage.json` and `schema/` are the single source of truth for columns, types,
-categories, ranges and missing values. This module reads them into small typed objects and
-generates the structural pandera checks from them; nothing here restates a field by hand.
+categories, ranges and missing values. This module reads them into small typed objects (the
+structural pandera checks are made from them in `dahpkg.package.frame_schema`, the field groups
+read in `dahpkg.package.groups`); nothing here restates a field by hand.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dahpkg.package.profile import check_profile
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pandera.pandas as pa
 
 # Frictionless' defaults, used when a boolean field declares no trueValues/falseValues.
 DEFAULT_TRUE_VALUES = ("true", "True", "TRUE", "1")
@@ -334,14 +334,6 @@ class TableSchema:
                 item = replace(item, category_groups=groups)
             fields.append(item)
         return replace(self, fields=tuple(fields))
-
-    def to_pandera(self, checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
-        """The structural part of the schema as a pandera ``DataFrameSchema``
-        (`dahpkg.package.frame_schema`): dtypes as :func:`dahpkg.load` gives them, every check
-        named by the id of the dahpkg rule it implements."""
-        from dahpkg.package.frame_schema import to_pandera
-
-        return to_pandera(self, checks)
 
 
 def _check_text_constraints(item: Field, where: str) -> None:

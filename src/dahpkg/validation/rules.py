@@ -325,6 +325,7 @@ def pandera_schema(schema: TableSchema | None = None) -> pa.DataFrameSchema:
     pipeline; each failure's ``check`` is the dahpkg rule id.
     """
     from dahpkg.package import shipped_schema
+    from dahpkg.package.frame_schema import to_pandera
 
     table_schema = schema or shipped_schema()
-    return table_schema.to_pandera(checks=[r.pandera_check() for r in CLINICAL])
+    return to_pandera(table_schema, checks=[r.pandera_check() for r in CLINICAL])
