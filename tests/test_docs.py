@@ -134,3 +134,67 @@ def test_the_contributing_centres_walk_runs_as_written(
     assert codes == [*expected, ("export", 0)]
     assert (tmp_path / "checked.xlsx").is_file() and (tmp_path / "our-dah.zip").is_file()
     assert (tmp_path / "our-dah" / "datapackage.json").is_file()
+
+
+def _readme_sh_blocks(heading: str) -> list[str]:
+    """The ```sh blocks of the README section under ``heading`` (up to the next heading of the
+    same or a higher level)."""
+    text = README.read_text(encoding="utf-8")
+    level = heading.split(" ", 1)[0]
+    start = text.index(heading + "\n") if heading + "\n" in text else text.index(heading)
+    rest = text[start + len(heading) :]
+    ends = [m.start() for m in re.finditer(rf"^#{{1,{len(level)}}} ", rest, re.M)]
+    section = rest[: ends[0]] if ends else rest
+    return re.findall(r"```sh\n(.*?)```", section, re.S)
+
+
+def _run_in_a_copy(script: str, tmp_path: Path) -> list[tuple[str, int, str]]:
+    """Run each command of ``script`` with bash in a copy of the repository's package, as a
+    reader who cloned the repository would, and return (command, exit code, output)."""
+    import shutil
+    import subprocess
+    import sys
+
+    for part in ("datapackage.json", "publication.toml"):
+        shutil.copy2(REPO / part, tmp_path / part)
+    for part in ("schema", "data"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    # A heredoc is one command with its body; every other line is a command of its own.
+    commands = re.findall(r"^(?:cat > \S+ <<'EOF'\n.*?\nEOF|[^\n]+)$", script.strip(), re.M | re.S)
+    results = []
+    for command in commands:
+        done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        results.append((command.split("\n")[0], done.returncode, done.stdout + done.stderr))
+    return results
+
+
+def test_the_pooling_example_runs_as_written(tmp_path: Path) -> None:
+    """README "Pooling centres into a registry": a second centre from the letter's first seven
+    episodes, merged with the letter's package, validated, summarised by centre."""
+    (block,) = _readme_sh_blocks("### Pooling centres into a registry")
+    results = _run_in_a_copy(block, tmp_path)
+    codes = [(c.split()[1] if c.startswith("dahpkg") else c.split()[0], rc) for c, rc, _ in results]
+    assert codes == [("head", 0), ("init", 0), ("merge", 0), ("validate", 0), ("summary", 0),
+                     ("privacy", 1)]  # fmt: skip
+    merged = results[2][2]
+    assert "19 episodes of 17 patients from 2 centres" in merged
+    assert "12 episodes of 10 patients" in merged and "7 episodes of 7 patients" in merged
+    assert "valid" in results[3][2] and "INVALID" not in results[3][2]
+    episodes = (tmp_path / "registry" / "data" / "episodes.csv").read_text().splitlines()
+    assert len(episodes) == 1 + 19
+    assert "centre" in results[5][2].lower()
+
+
+def test_the_redcap_example_runs_as_written(tmp_path: Path) -> None:
+    """README "Importing a REDCap export": patient 7 as REDCap exports the record comes back as
+    the letter's two rows of patient 7."""
+    blocks = _readme_sh_blocks("#### Importing a REDCap export")
+    example = next(b for b in blocks if "cat > export.csv" in b)
+    results = _run_in_a_copy(example, tmp_path)
+    assert [rc for _, rc, _ in results] == [0, 0, 0], results
+    assert "2 episodes of 1 patient" in results[-1][2] and "valid" in results[-1][2]
+    shipped = (REPO / "data" / "episodes.csv").read_text(encoding="utf-8").splitlines()
+    imported = (tmp_path / "episodes.csv").read_text(encoding="utf-8").splitlines()
+    assert imported == [shipped[0], *[r for r in shipped[1:] if r.startswith("7,")]]
