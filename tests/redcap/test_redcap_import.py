@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import dahpkg
 from dahpkg.cli import main
-from dahpkg.errors import DataError
+from dahpkg.errors import DataError, InputError
 from dahpkg.package import shipped_schema
 from dahpkg.redcap import import_redcap, write_episodes
 
@@ -353,3 +353,34 @@ def test_cells_are_quoted_as_the_csv_module_quotes_them() -> None:
         [list(table), *zip(*table.values(), strict=True)]
     )
     assert imported.csv() == expected.getvalue().encode("utf-8")
+
+
+def test_the_export_and_the_dictionary_are_never_written_over(
+    tmp_path: Path, dictionary: Path
+) -> None:
+    """--output naming a file being imported would replace the centre's export (or its
+    dictionary) with the episode table: refused even with --force, before anything is read."""
+    export = write_export(tmp_path, dictionary)
+    before = export.read_bytes(), dictionary.read_bytes()
+    for target in (export, dictionary, tmp_path / "." / export.name):
+        code, _, stderr = run(export, "--dictionary", dictionary, "--output", target, "--force")
+        assert code == 2 and "is a file being imported" in stderr, stderr
+        assert "never written over" in stderr and "Traceback" not in stderr
+    assert (export.read_bytes(), dictionary.read_bytes()) == before
+    imported = import_redcap(export, dictionary)
+    with pytest.raises(InputError, match="is a file being imported"):
+        write_episodes(imported, export, force=True)
+    assert export.read_bytes() == before[0]
+
+
+def test_a_wrong_output_is_refused_before_the_export_is_read(
+    tmp_path: Path, dictionary: Path
+) -> None:
+    """The output's name and an existing file are refused first: no list of problems to
+    correct in REDCap, only to be told afterwards that the file could not be written."""
+    export = _edit(write_export(tmp_path, dictionary), "code")
+    code, stdout, stderr = run(export, "--dictionary", dictionary, "--output", tmp_path / "e.txt")
+    assert code == 2 and stdout == "" and "name the output e.csv" in stderr
+    (tmp_path / "e.csv").write_text("kept", encoding="utf-8")
+    code, stdout, stderr = run(export, "--dictionary", dictionary, "--output", tmp_path / "e.csv")
+    assert code == 2 and stdout == "" and "exists; add --force" in stderr

@@ -95,9 +95,10 @@ def redcap(
     breaks a rule, 2 unreadable file, a dictionary that does not match the package, or an
     output refused.
     """
-    from dahpkg.redcap import import_redcap, write_episodes
+    from dahpkg.redcap import check_output, import_redcap, write_episodes
     from dahpkg.validation.render import render
 
+    check_output(output, (export, dictionary), force=force)  # before the work, not after it
     imported = import_redcap(export, dictionary, package, encoding=encoding)
     for note in imported.notes:
         click.echo(visible(note), err=True)

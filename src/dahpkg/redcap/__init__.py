@@ -26,6 +26,7 @@ __getattr__ = _lazy.attributes(
         "dictionary_csv": ("dahpkg.redcap.dictionary", "dictionary_csv"),
         "read_dictionary": ("dahpkg.redcap.dictionary", "read_dictionary"),
         "RedcapImport": ("dahpkg.redcap.importing", "RedcapImport"),
+        "check_output": ("dahpkg.redcap.importing", "check_output"),
         "import_redcap": ("dahpkg.redcap.importing", "import_redcap"),
         "write_episodes": ("dahpkg.redcap.importing", "write_episodes"),
     },
@@ -34,11 +35,17 @@ __getattr__ = _lazy.attributes(
 if TYPE_CHECKING:
     from dahpkg.redcap.design import Project, project
     from dahpkg.redcap.dictionary import dictionary_csv, read_dictionary
-    from dahpkg.redcap.importing import RedcapImport, import_redcap, write_episodes
+    from dahpkg.redcap.importing import (
+        RedcapImport,
+        check_output,
+        import_redcap,
+        write_episodes,
+    )
 
 __all__ = [
     "Project",
     "RedcapImport",
+    "check_output",
     "dictionary_csv",
     "import_redcap",
     "project",

@@ -44,6 +44,7 @@ class RedcapImport:
     notes: tuple[str, ...]
     schema: TableSchema
     patient_form: str
+    files: tuple[Path, ...] = ()  # the export and the dictionary read: never written over
 
     @property
     def complete(self) -> bool:
@@ -130,7 +131,37 @@ def import_redcap(
         mapped.notes,
         schema,
         design.patient_form,
+        (Path(export), Path(dictionary)),
     )
+
+
+def check_output(
+    output: str | Path, inputs: tuple[str | Path, ...] = (), *, force: bool = False
+) -> Path:
+    """``output`` if the episode table may be written there: refused (`InputError`) when it is
+    not a .csv name, when it is one of ``inputs`` (the export and the dictionary are never
+    written over, even with ``force``: they are what the centre corrects and exports again),
+    or, without ``force``, when it exists. The command checks it before reading anything, so
+    that a wrong name costs no import."""
+    output = Path(output)
+    if output.suffix.lower() != ".csv":
+        raise InputError(f"the episode table is CSV: name the output {output.stem}.csv")
+    for given in map(Path, inputs):
+        if given.resolve() == output.resolve() or _same(given, output):
+            raise InputError(
+                f"{output} is a file being imported ({given}): name the episode table "
+                "another file (the REDCap export and dictionary are never written over)"
+            )
+    if not force and output.exists():
+        raise InputError(f"{output} exists; add --force to replace it")
+    return output
+
+
+def _same(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:  # either does not exist (yet)
+        return False
 
 
 def write_episodes(imported: RedcapImport, output: str | Path, *, force: bool = False) -> Report:
@@ -140,9 +171,7 @@ def write_episodes(imported: RedcapImport, output: str | Path, *, force: bool = 
     from dahpkg.package import Package
     from dahpkg.validation import validate
 
-    output = Path(output)
-    if output.suffix.lower() != ".csv":
-        raise InputError(f"the episode table is CSV: name the output {output.stem}.csv")
+    output = check_output(output, imported.files, force=force)
     if not imported.complete:
         count = len(imported.problems)
         raise DataError(
