@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dahpkg.package import text as _text
-from dahpkg.package.encoding import as_utf8, refuse_undecodable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,7 +48,6 @@ def read_cells(data: bytes, where: str, suffix: str, encoding: str | None = None
     `InputError` if the file cannot be read; the message never quotes a cell.
     """
     import numpy as np
-    import pyarrow as pa
 
     if suffix.lower() == ".xlsx":
         return [
@@ -57,23 +55,8 @@ def read_cells(data: bytes, where: str, suffix: str, encoding: str | None = None
             for name, grid in _text.workbook_sheets(io.BytesIO(data), where)
         ]
     given = "\t" if suffix.lower() == ".tsv" else None
-    with as_utf8(io.BytesIO(data), where, encoding) as source:
-        try:
-            head = _text.header_line(source, where, given)
-            delimiter = given or _text.detect_delimiter(head)
-            labels = _text.numbered_labels(_text.header_cells(head, delimiter, where))
-            types = dict.fromkeys(labels, pa.string())
-            table, invalid, _ = _text.parse_rows(source, where, labels, delimiter, types,
-                                                 [""], set())  # fmt: skip
-        except UnicodeDecodeError:
-            raise refuse_undecodable(source, where) from None
-    ragged, rows = _text.set_aside_rows(table, invalid, delimiter)
-    columns = {n: table.column(n) for n in labels}
-    if ragged:
-        for i, n in enumerate(labels):
-            extra = _text.set_aside_cells(ragged, i)
-            columns[n] = pa.chunked_array([*columns[n].chunks, extra])
-    _text.check_cells(where, labels, columns, rows, ragged)
+    labels, columns, rows, ragged = _text.text_columns(io.BytesIO(data), where, encoding,
+                                                       delimiter=given)  # fmt: skip
     return [csv_cells(where, labels, columns, rows, ragged)]
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 from dahpkg.limits import limit
-from dahpkg.package.encoding import refuse_undecodable
+from dahpkg.package.encoding import as_utf8, refuse_undecodable
 
 # A workbook's sheets are read by `dahpkg.package.workbook`; named here too, beside the CSV.
 from dahpkg.package.workbook import Workbook as Workbook
@@ -272,6 +273,41 @@ def parse_rows(
                                          threads=False)  # fmt: skip
         failed |= more
     return table, invalid, failed
+
+
+def text_columns(
+    source: IO[bytes],
+    where: str,
+    encoding: str | None = None,
+    *,
+    labels: Callable[[list[str]], list[str]] = numbered_labels,
+    delimiter: str | None = None,
+) -> tuple[list[str], dict[str, pa.ChunkedArray], np.ndarray, list[tuple[int, list[str]]]]:
+    """Every cell of the CSV file ``source`` (open, seekable) as text, null where empty: the
+    column ``labels`` made from the header row, each column's cells (the rows set aside for a
+    wrong number of cells joined last), the line of every row, and the rows set aside with
+    their cells. ``delimiter`` None detects it; `InputError` beyond dahpkg's bounds.
+    ``encoding`` is the file's (None: UTF-8, or UTF-16 with its mark).
+    """
+    import pyarrow as pa
+
+    with as_utf8(source, where, encoding) as text:
+        try:
+            head = header_line(text, where, delimiter)
+            delimiter = delimiter or detect_delimiter(head)
+            found = labels(header_cells(head, delimiter, where))
+            types = dict.fromkeys(found, pa.string())
+            table, invalid, _ = parse_rows(text, where, found, delimiter, types, [""], set())
+        except UnicodeDecodeError:
+            raise refuse_undecodable(text, where) from None
+    ragged, rows = set_aside_rows(table, invalid, delimiter)
+    columns = {n: table.column(n) for n in found}
+    if ragged:
+        for i, n in enumerate(found):
+            extra = set_aside_cells(ragged, i)
+            columns[n] = pa.chunked_array([*columns[n].chunks, extra])
+    check_cells(where, found, columns, rows, ragged)
+    return found, columns, rows, ragged
 
 
 def set_aside_cells(rows: list[tuple[int, list[str]]], i: int) -> pa.Array:

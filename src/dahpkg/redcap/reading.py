@@ -64,11 +64,9 @@ def read_table(path: str | Path, what: str, encoding: str | None = None) -> Text
 def _parse(source: IO[bytes], where: str, encoding: str | None) -> TextTable:
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from dahpkg.package import text as _text
-    from dahpkg.package.encoding import as_utf8, refuse_undecodable
 
     start = source.read(4)
     if start in NOT_CSV:
@@ -76,22 +74,12 @@ def _parse(source: IO[bytes], where: str, encoding: str | None) -> TextTable:
             f"{where} is {NOT_CSV[start]}, not a CSV file: export it from REDCap as CSV "
             "(Data Exports: 'CSV / Microsoft Excel (raw data)')"
         )
-    with as_utf8(source, where, encoding) as text:
-        try:
-            head = _text.header_line(text, where)
-            delimiter = _text.detect_delimiter(head)
-            labels = _text.unique_labels(_text.header_cells(head, delimiter, where), where)
-            types = dict.fromkeys(labels, pa.string())
-            table, invalid, _ = _text.parse_rows(text, where, labels, delimiter, types, [""], set())
-        except UnicodeDecodeError:
-            raise refuse_undecodable(text, where) from None
-    ragged, rows = _text.set_aside_rows(table, invalid, delimiter)
-    columns = {n: table.column(n) for n in labels}
-    if ragged:
-        for i, n in enumerate(labels):
-            extra = _text.set_aside_cells(ragged, i)
-            columns[n] = pa.chunked_array([*columns[n].chunks, extra])
-    _text.check_cells(where, labels, columns, rows, ragged)
+    labels, columns, rows, ragged = _text.text_columns(
+        source,
+        where,
+        encoding,
+        labels=lambda header: _text.unique_labels(header, where),
+    )
     # Rows set aside joined the table last: put every row back at its line. Plain Python
     # strings (object columns): pandas' lookups in them hash, where its Arrow strings do not.
     order = np.argsort(rows, kind="stable")
