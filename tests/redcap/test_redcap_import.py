@@ -384,3 +384,42 @@ def test_a_wrong_output_is_refused_before_the_export_is_read(
     (tmp_path / "e.csv").write_text("kept", encoding="utf-8")
     code, stdout, stderr = run(export, "--dictionary", dictionary, "--output", tmp_path / "e.csv")
     assert code == 2 and stdout == "" and "exists; add --force" in stderr
+
+
+@pytest.mark.parametrize("saved_by_excel", ["export", "dictionary"])
+def test_one_encoding_serves_files_saved_differently(
+    tmp_path: Path, dictionary: Path, saved_by_excel: str
+) -> None:
+    """A centre translated its labels (féminin); one file went through Excel on Windows
+    (cp1252, semicolons, CRLF), the other is as REDCap gave it (UTF-8 with its mark).
+    --encoding cp1252 is for the file that is not UTF-8: the other is still read as UTF-8,
+    not turned into 'fÃ©minin', which matched no label."""
+    import csv
+    import io
+
+    text = dictionary.read_text(encoding="utf-8")
+    dictionary.write_text(
+        text.replace("1, female | 2, male", "1, féminin | 2, masculin"), encoding="utf-8"
+    )
+    export = write_export(tmp_path, dictionary, labels=True)
+    header, rows = rows_of(export)
+    for cells in rows:
+        at = header.index("sex")
+        cells[at] = {"female": "féminin", "male": "masculin"}.get(cells[at], cells[at])
+
+    def save(path: Path, table: list[list[str]], excel: bool) -> None:
+        out = io.StringIO()
+        csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n").writerows(table)
+        path.write_bytes(
+            out.getvalue().encode("cp1252") if excel else b"\xef\xbb\xbf" + out.getvalue().encode()
+        )
+
+    save(export, [header, *rows], saved_by_excel == "export")
+    with dictionary.open(encoding="utf-8", newline="") as handle:
+        save(dictionary, list(csv.reader(handle)), saved_by_excel == "dictionary")
+    out = tmp_path / "episodes.csv"
+    code, _, stderr = run(export, "--dictionary", dictionary, "-o", out, "--encoding", "cp1252")
+    assert code == 0, stderr
+    assert out.read_bytes() == EPISODES_CSV.read_bytes()
+    code, _, stderr = run(export, "--dictionary", dictionary, "-o", out, "--force")
+    assert code == 2 and "is not UTF-8 text" in stderr and "--encoding cp1252" in stderr

@@ -161,12 +161,16 @@ def _undecodable(
     return InputError(f"{message}; {ADVICE}")
 
 
-def refuse_undecodable(source: IO[bytes], where: str) -> InputError:
+class NotUtf8(InputError):
+    """A file read as UTF-8 that is not UTF-8 text."""
+
+
+def refuse_undecodable(source: IO[bytes], where: str) -> NotUtf8:
     """The `InputError` for a file the parser found is not UTF-8, saying where: the file is
     read again, in blocks, up to the first byte that does not decode."""
     try:
         for _ in _decoded(source, where, UTF8):
             pass
     except InputError as exc:
-        return exc
-    return InputError(f"{where} is not UTF-8 text; {ADVICE}")  # pragma: no cover
+        return NotUtf8(str(exc))
+    return NotUtf8(f"{where} is not UTF-8 text; {ADVICE}")  # pragma: no cover

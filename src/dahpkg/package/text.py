@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
 from dahpkg.limits import limit
-from dahpkg.package.encoding import as_utf8, refuse_undecodable
+from dahpkg.package.encoding import UTF8, NotUtf8, as_utf8, refuse_undecodable
 
 # A workbook's sheets are read by `dahpkg.package.workbook`; named here too, beside the CSV.
 from dahpkg.package.workbook import Workbook as Workbook
@@ -282,15 +282,25 @@ def text_columns(
     *,
     labels: Callable[[list[str]], list[str]] = numbered_labels,
     delimiter: str | None = None,
+    utf8_first: bool = False,
 ) -> tuple[list[str], dict[str, pa.ChunkedArray], np.ndarray, list[tuple[int, list[str]]]]:
     """Every cell of the CSV file ``source`` (open, seekable) as text, null where empty: the
     column ``labels`` made from the header row, each column's cells (the rows set aside for a
     wrong number of cells joined last), the line of every row, and the rows set aside with
     their cells. ``delimiter`` None detects it; `InputError` beyond dahpkg's bounds.
-    ``encoding`` is the file's (None: UTF-8, or UTF-16 with its mark).
+
+    ``encoding`` is the file's (None: UTF-8, or UTF-16 with its mark). With ``utf8_first`` it
+    is only for a file that is not UTF-8: one that is (or that starts with UTF-8's mark) is
+    read as UTF-8, so that one ``--encoding`` serves files that were saved differently (a
+    REDCap download beside an export saved again by Excel).
     """
     import pyarrow as pa
 
+    if utf8_first and encoding not in (None, UTF8):
+        try:
+            return text_columns(source, where, None, labels=labels, delimiter=delimiter)
+        except NotUtf8:
+            pass  # not UTF-8: the encoding given
     with as_utf8(source, where, encoding) as text:
         try:
             head = header_line(text, where, delimiter)

@@ -79,6 +79,7 @@ def _parse(source: IO[bytes], where: str, encoding: str | None) -> TextTable:
         where,
         encoding,
         labels=lambda header: _text.unique_labels(header, where),
+        utf8_first=True,
     )
     # Rows set aside joined the table last: put every row back at its line. Plain Python
     # strings (object columns): pandas' lookups in them hash, where its Arrow strings do not.
