@@ -85,8 +85,9 @@ def to_export(
                     if labels
                     else {"true": "1", "false": "0"}
                 )
-                for code, _ in options:
-                    out[f"{name}___{code}"] = frame[code].map(ticked)
+                for code, _ in options:  # REDCap lower-cases a code in the column's name
+                    column = f"{name}___{code.lower().replace('-', '_')}"
+                    out[column] = frame[code].map(ticked)
             else:
                 out[name] = frame[name]
         status = "Complete" if labels else "2"

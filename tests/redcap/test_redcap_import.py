@@ -21,6 +21,7 @@ from support.redcap_exports import (
     row,
     rows_of,
     shipped_text,
+    to_export,
     write_dictionary,
     write_export,
 )
@@ -423,3 +424,46 @@ def test_one_encoding_serves_files_saved_differently(
     assert out.read_bytes() == EPISODES_CSV.read_bytes()
     code, _, stderr = run(export, "--dictionary", dictionary, "-o", out, "--force")
     assert code == 2 and "is not UTF-8 text" in stderr and "--encoding cp1252" in stderr
+
+
+def _rename_member(package: Path, old: str, new: str) -> None:
+    """Rename a symptom field of the package's Table Schema and data (a centre's own)."""
+    import json
+
+    path = package / "schema" / "episodes.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    next(f for f in schema["fields"] if f["name"] == old)["name"] = new
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    data = package / "data" / "episodes.csv"
+    lines = data.read_text(encoding="utf-8").split("\n")
+    lines[0] = ",".join(new if c == old else c for c in lines[0].split(","))
+    data.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_checkbox_columns_are_named_as_redcap_names_them(package: Path, tmp_path: Path) -> None:
+    """A centre's schema names a symptom 'Chest-Pain': REDCap keeps the option code in the
+    dictionary but exports its column as symptoms___chest_pain (lower case, '-' as '_')."""
+    _rename_member(package, "chest_pain", "Chest-Pain")
+    dictionary = tmp_path / "dictionary.csv"
+    result = CliRunner().invoke(
+        main, ["template", str(package), "--format", "redcap", "-o", str(dictionary)]
+    )
+    assert result.exit_code == 0 and "Chest-Pain, Chest pain" in dictionary.read_text("utf-8")
+    episodes = pd.read_csv(package / "data" / "episodes.csv", dtype=str, keep_default_na=False)
+    export = tmp_path / "export.csv"
+    schema = package / "schema" / "episodes.schema.json"
+    export.write_text(to_export(episodes, dictionary, schema), encoding="utf-8")
+    assert "symptoms___chest_pain" in rows_of(export)[0]
+    imported = import_redcap(export, dictionary, package)
+    assert imported.complete, imported.messages(3)
+    pd.testing.assert_frame_equal(imported.episodes, episodes)
+
+
+def test_group_members_redcap_cannot_tell_apart_are_refused(package: Path, tmp_path: Path) -> None:
+    _rename_member(package, "chest_pain", "Fever")  # beside fever: one column in REDCap
+    result = CliRunner().invoke(
+        main, ["template", str(package), "--format", "redcap", "-o", str(tmp_path / "d.csv")]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "the fields of the group symptoms (fever, dyspnoea" in result.stderr
+    assert "stay distinct in lower case" in result.stderr and not (tmp_path / "d.csv").exists()

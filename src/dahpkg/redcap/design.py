@@ -78,6 +78,9 @@ YES_NO = {"1": TRUE, "0": FALSE}  # REDCap's own codes of yesno, truefalse and a
 # REDCap's names for variables and instruments: lowercase letters, digits and underscores,
 # starting with a letter.
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+# A checkbox option's code as dahpkg writes it (a group member's field name); REDCap names its
+# export column with the code lower-cased and '-' made '_' (`option_column`).
+OPTION_CODE = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class Variable:
     def export_columns(self) -> tuple[str, ...]:
         """Its columns in a flat record export: one, or one per checkbox option."""
         if self.type == "checkbox":
-            return tuple(f"{self.name}{CHECKBOX}{code}" for code, _ in self.choices)
+            return tuple(option_column(self.name, code) for code, _ in self.choices)
         return (self.name,)
 
     def coding(self) -> str:
@@ -111,6 +114,12 @@ class Variable:
         if self.type == "yesno":
             return "1 = Yes, 0 = No"
         return ", ".join(f"{code} = {label}" for code, label in self.choices)
+
+
+def option_column(field: str, code: str) -> str:
+    """The export column of a checkbox option, named as REDCap names it: ``symptoms___fever``;
+    a code ``Fever`` or ``chest-pain`` gives ``___fever``, ``___chest_pain``."""
+    return f"{field}{CHECKBOX}{code.lower().replace('-', '_')}"
 
 
 @dataclass(frozen=True)
@@ -278,3 +287,15 @@ def _check_names(variables: tuple[Variable, ...]) -> None:
             f"the field name(s) {', '.join(clash)} are columns REDCap adds to every export "
             "(or hold its checkbox separator ___): rename them in the Table Schema"
         )
+    for variable in (v for v in variables if v.type == "checkbox"):
+        codes = [code for code, _ in variable.choices]
+        odd = [code for code in codes if not OPTION_CODE.match(code)]
+        columns = [option_column(variable.name, code) for code in codes]
+        if odd or len(set(columns)) < len(columns):
+            shown = ", ".join(repr(c) for c in odd) or ", ".join(codes)
+            raise InputError(
+                f"the fields of the group {variable.name} ({shown}) cannot be the options of a "
+                "REDCap checkbox: its option codes are the fields' names, which must be "
+                "letters, digits, '_' or '-' and stay distinct in lower case (REDCap names an "
+                "option's export column in lower case); rename them in the Table Schema"
+            )
