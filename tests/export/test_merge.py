@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -273,3 +274,22 @@ def test_an_existing_registry_is_replaced_only_with_force(tmp_path: Path, pooled
     assert dahpkg.validate(target).valid and (target / "notes.txt").read_text() == "ours"
     code, _, err = run("merge", str(letter), str(second), "--output", str(second), "--force")
     assert code == 2 and "one of the packages to pool" in err
+
+
+def test_force_never_replaces_a_centre_s_package(tmp_path: Path, pooled: Pooled) -> None:
+    """A copy of a centre's package (not one of the sources) is no registry: --force wrote the
+    registry over its episodes and descriptor."""
+    letter, second, _ = pooled
+    copy = tmp_path / "copy-of-second"
+    shutil.copytree(second, copy)
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    code, _, err = run("merge", str(letter), str(second), "--output", str(copy), "--force")
+    assert code == 2 and "not a registry made by `dahpkg merge`" in err and "Traceback" not in err
+    assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+    (copy / "datapackage.json").write_text("{", encoding="utf-8")  # nor one it cannot read
+    code, _, err = run("merge", str(letter), str(second), "--output", str(copy), "--force")
+    assert code == 2 and "not a registry" in err
+    registry = tmp_path / "registry"
+    for _ in range(2):  # a registry made before is replaced
+        code, _, err = run("merge", str(letter), str(second), "--output", str(registry), "--force")
+        assert code == 0, err

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.errors import DataError, InputError
+from dahpkg.errors import DahpkgError, DataError, InputError
 from dahpkg.export.init import (
     CONFIRMATIONS_FILE,
     DATA_FILE,
@@ -147,6 +147,7 @@ def _poolable(
     and the resources of each that stay behind, by package name."""
     packages = [_opened(s) for s in sources]
     _not_a_source(root, packages)
+    _replaceable(root)
     _validated(packages)
     check_same(packages)
     chosen = [_source(p, centre_from) for p in packages]
@@ -198,6 +199,23 @@ def _opened(path: PackageLike) -> Package:
             "licence), then merge the package"
         )
     return package
+
+
+def _replaceable(root: Path) -> None:
+    """``root``, refused when it holds a data package that is not a registry: --force replaces
+    a registry made before, never a centre's own package (its episodes would be lost)."""
+    if not (root / DESCRIPTOR).is_file():
+        return
+    try:
+        names = open_package(root).schema.names
+    except DahpkgError:
+        names = ()
+    if CENTRE not in names:
+        raise InputError(
+            f"{root} holds a data package that is not a registry made by `dahpkg merge`: "
+            "--force replaces a registry, never another package; name a new folder for the "
+            "registry"
+        )
 
 
 def _not_a_source(root: Path, packages: list[Package]) -> None:
