@@ -174,3 +174,31 @@ def test_a_centre_that_cannot_be_named_is_refused(
     assert code == 2 and message in err, err
     assert "\x1b" not in err + out and "Traceback" not in err
     assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("name", ["../x", "a" * 300, "x\x1by\x07", "Centre"])
+def test_a_name_that_cannot_name_a_package_is_refused_as_the_option_given(
+    tmp_path: Path, pooled: Pooled, name: str
+) -> None:
+    """--name is checked as what the user typed (it was blamed on a datapackage.json not yet
+    written), for merge and for init alike, quoted without its control characters."""
+    letter, second, _ = pooled
+    target = tmp_path / "registry"
+    code, _, err = run("merge", str(letter), str(second), "-o", str(target), "--name", name)
+    assert code == 2 and err.startswith("Error: --name '") and "cannot name the package" in err
+    assert "\x1b" not in err and "datapackage.json" not in err and not target.exists()
+    rows = tmp_path / "rows.csv"
+    shutil.copy(EPISODES_CSV, rows)
+    code, _, err = run(
+        "init",
+        str(tmp_path / "c"),
+        "--from",
+        str(rows),
+        "--title",
+        "T",
+        "--author",
+        "A, B",
+        "--name",
+        name,
+    )
+    assert code == 2 and err.startswith("Error: --name '") and not (tmp_path / "c").exists()

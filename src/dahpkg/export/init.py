@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from dahpkg.errors import DataError, InputError
 from dahpkg.package import DESCRIPTOR, Package, PackageLike, open_package
-from dahpkg.package.descriptor import NAME, check_names, inside
+from dahpkg.package.descriptor import NAME, NAMED, check_names, inside, shown
 from dahpkg.package.publication import DOI, FACTS_FILE, Facts
 
 if TYPE_CHECKING:
@@ -123,13 +123,14 @@ def init_package(
     if not people:
         raise InputError('the package needs its authors: add --author "Family, Given"')
     centre = plain(centre or "", "the centre") or None
+    name = package_name(name, title)
     doi = _doi(cites) if cites else None
     root = empty_folder(Path(directory))
     shipped = open_package()
     package = open_package(source)
     report = _convertible(package, confirmations)
     files = {DATA_FILE: _episodes_csv(package)}
-    descriptor = _descriptor(shipped, title, name or name_from(title), people, centre, doi)
+    descriptor = _descriptor(shipped, title, name, people, centre, doi)
     descriptor["resources"] = _resources(shipped, files)
     if report.confirmations:
         descriptor["resources"].append(_confirmations(package, confirmations, files))
@@ -167,6 +168,17 @@ def empty_folder(root: Path, *, force: bool = False) -> Path:
             "package over a folder that holds files)"
         )
     return root
+
+
+def package_name(name: str | None, title: str) -> str:
+    """``name`` (the --name given) if it is a package name, else `InputError` saying so before
+    any work; without one, the name made from ``title``."""
+    if name is None:
+        return name_from(title)
+    if not NAME.fullmatch(name):
+        rule = next(what for key, _, what in NAMED if key == "name")
+        raise InputError(f"--name {shown(name)} cannot name the package: {rule}")
+    return name
 
 
 def name_from(title: str) -> str:

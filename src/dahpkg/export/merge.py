@@ -31,7 +31,7 @@ from dahpkg.export.init import (
     empty_folder,
     facts_file,
     json_bytes,
-    name_from,
+    package_name,
     plain,
 )
 from dahpkg.export.merge_descriptor import Source, contributors, descriptor, licences, sha256
@@ -100,6 +100,7 @@ def merge_packages(
     title = plain(title or DEFAULT_TITLE.format(centres=len(sources)), "the title")
     if not title:
         raise InputError('the registry needs a title: give --title "DAH registry of ..."')
+    name = package_name(name, title)
     root = empty_folder(Path(directory), force=force)
     chosen, left_out = _poolable(sources, root, centre_from)
     licenses, licence = licences(chosen)
@@ -110,7 +111,7 @@ def merge_packages(
         chosen,
         shipped=shipped,
         title=title,
-        name=name or name_from(title),
+        name=name,
         people=people,
         licenses=licenses,
         resources=resources,
