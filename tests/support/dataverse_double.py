@@ -250,7 +250,8 @@ class DataverseDouble:
             raise Reply(403, f"{message}. Reason: {locks[0]}. Please try publishing later.")
 
     def _on_dataset(self, method: str, d: Dataset, rest: str, query: dict[str, list[str]],
-                    headers: dict[str, str], body: bytes, user: str) -> tuple[int, Any]:  # fmt: skip
+                    headers: dict[str, str], body: bytes,
+                    user: str) -> tuple[int, Any]:  # fmt: skip
         if method == "GET" and rest == "":
             return 200, self.dump(d)
         if method == "GET" and rest == "/locks":

@@ -90,6 +90,9 @@ def _command(spec: RepositorySpec) -> click.Command:
         release_options,
         user_errors,
     ]
+    for own in spec.options:  # the repository's own, e.g. Dataverse's --collection
+        options.insert(1, click.option(f"--{own.name}", metavar=own.metavar,
+                                       required=own.required, help=own.help))  # fmt: skip
     if spec.sandbox_url:
         host = urlsplit(spec.sandbox_url).hostname
         sandbox = f"Use {host} (its own account and token)."
@@ -98,7 +101,8 @@ def _command(spec: RepositorySpec) -> click.Command:
     def command(path: Path | None, base_url: str | None, publish: bool, dry_run: bool,
                 new_version_of: int | None, token_file: Path | None, state_file: Path | None,
                 risk_accepted: str | None, generalise: str | None,
-                not_identifiers: tuple[str, ...], sandbox: bool = False) -> None:  # fmt: skip
+                not_identifiers: tuple[str, ...], sandbox: bool = False,
+                **own: str | None) -> None:  # fmt: skip
         from dahpkg.deposit.http import check_base_url
         from dahpkg.deposit.redact import redact
         from dahpkg.deposit.run import deposit as run
@@ -118,6 +122,7 @@ def _command(spec: RepositorySpec) -> click.Command:
                           dry_run=dry_run, new_version_of=new_version_of,
                           risk_accepted=risk_accepted, generalise=generalise,
                           not_identifiers=not_identifiers, state_file=state_file,
+                          options={k: v for k, v in own.items() if v is not None},
                           progress=lambda text: progress.step(redact(text)))  # fmt: skip
         except DahpkgError as exc:
             if redact(exc) == str(exc):

@@ -10,11 +10,12 @@ Zenodo is the first.
 
 from __future__ import annotations
 
+from dahpkg.deposit.dataverse import DATAVERSE
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.repository import Draft, Plan, Repository, RepositorySpec
 from dahpkg.deposit.zenodo import ZENODO
 
-REPOSITORIES: tuple[RepositorySpec, ...] = (ZENODO,)
+REPOSITORIES: tuple[RepositorySpec, ...] = (ZENODO, DATAVERSE)
 
 __all__ = ["REPOSITORIES", "Draft", "Outcome", "Plan", "Repository", "RepositorySpec", "get",
            "render_markdown"]  # fmt: skip

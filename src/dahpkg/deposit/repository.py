@@ -57,6 +57,7 @@ class Plan:
     version: str
     fields: int  # how many metadata fields are set
     publish: bool
+    options: Mapping[str, str] = field(default_factory=dict)  # the repository's own (Option)
 
 
 class Repository(Protocol):
@@ -111,6 +112,17 @@ Connect = Callable[..., Repository]
 
 
 @dataclass(frozen=True)
+class Option:
+    """A command-line option of one repository only (``--collection ALIAS`` for Dataverse): a
+    text passed to its ``connect`` as the keyword ``name`` (dashes as underscores)."""
+
+    name: str  # "collection": --collection
+    metavar: str
+    help: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class RepositorySpec:
     """A repository in the registry: ``dahpkg deposit NAME``."""
 
@@ -126,6 +138,7 @@ class RepositorySpec:
     metadata: Callable[[Supplement], dict[str, Any]]  # what is sent, from the bundle
     requests: Callable[[Plan, str], list[str]]  # the requests a dry run shows (plan, server)
     sandbox_url: str | None = None  # a test instance, offered as --sandbox
+    options: tuple[Option, ...] = ()  # its own command-line options
 
     def read_token(self, token_file: str | Path | None = None,
                    environ: dict[str, str] | None = None) -> Token:  # fmt: skip
@@ -133,7 +146,7 @@ class RepositorySpec:
         return read_token(self.title, self.token_variable, self.token_how, token_file, environ)
 
     def open(self, base_url: str, token: Token, *, http: httpx.Client | None = None,
-             retry: Retry | None = None,
-             progress: Callable[[str], None] = silent) -> Repository:  # fmt: skip
-        """The repository's client at ``base_url``, sending ``token``."""
-        return self.connect(base_url, token, http=http, retry=retry, progress=progress)
+             retry: Retry | None = None, progress: Callable[[str], None] = silent,
+             **options: str) -> Repository:  # fmt: skip
+        """The repository's client at ``base_url``, sending ``token`` (``options``: its own)."""
+        return self.connect(base_url, token, http=http, retry=retry, progress=progress, **options)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,9 +67,11 @@ def deposit(
     http: httpx.Client | None = None,
     retry: Retry | None = None,
     progress: Callable[[str], None] = silent,
+    options: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Deposit the package of ``path`` in the repository ``spec`` at ``base_url`` (its default
-    address when None; see the module's text).
+    address when None; see the module's text). ``options``: the repository's own
+    (`dahpkg.deposit.repository.Option`), e.g. Dataverse's ``collection``.
 
     ``token`` defaults to the one `RepositorySpec.read_token` finds; a dry run needs none and
     sends nothing.
@@ -85,10 +87,11 @@ def deposit(
         Path(state_file) if state_file else default_state_file(spec.name), spec.title
     )
     session = Session(spec, prepared, state, server, new_version_of, progress)
+    session.options = dict(options or {})
     if dry_run:
         return session.plan(publish)
     repository = spec.open(server, token or spec.read_token(), http=http, retry=retry,
-                           progress=progress)  # fmt: skip
+                           progress=progress, **session.options)  # fmt: skip
     try:
         return session.go(repository, publish)
     finally:
@@ -121,6 +124,7 @@ class Session:
         self.progress = progress
         self.entry = state.entry(self.key)
         self.outcome = Outcome(server, state.path)
+        self.options: dict[str, str] = {}
 
     def _build(self, doi: str, where: str) -> None:
         """Build the bundle, citing ``doi`` (reserved by ``where``), as it is uploaded: its
@@ -159,6 +163,7 @@ class Session:
             version=self.version,
             fields=len(self.metadata),
             publish=publish,
+            options=self.options,
         )
         self.outcome.planned = self.spec.requests(plan, self.server)
         return self.outcome
