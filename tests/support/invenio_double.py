@@ -245,8 +245,10 @@ class InvenioDouble(ZenodoDouble):
         return kept, errors
 
     def _invalid(self, errors: list[tuple[str, str]]) -> Reply:
-        return Reply(400, {"status": 400, "message": "A validation error occurred.",
-                           "errors": [{"field": f, "messages": [m]} for f, m in errors]})  # fmt: skip
+        listed = [{"field": f, "messages": [m]} for f, m in errors]
+        return Reply(
+            400, {"status": 400, "message": "A validation error occurred.", "errors": listed}
+        )
 
     def _init(self, r: Record, entries: Any) -> tuple[int, Any]:
         if r.published:

@@ -11,11 +11,12 @@ Zenodo is the first.
 from __future__ import annotations
 
 from dahpkg.deposit.dataverse import DATAVERSE
+from dahpkg.deposit.invenio import INVENIO
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.repository import Draft, Plan, Repository, RepositorySpec
 from dahpkg.deposit.zenodo import ZENODO
 
-REPOSITORIES: tuple[RepositorySpec, ...] = (ZENODO, DATAVERSE)
+REPOSITORIES: tuple[RepositorySpec, ...] = (ZENODO, INVENIO, DATAVERSE)
 
 __all__ = ["REPOSITORIES", "Draft", "Outcome", "Plan", "Repository", "RepositorySpec", "get",
            "render_markdown"]  # fmt: skip
