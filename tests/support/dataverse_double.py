@@ -103,6 +103,7 @@ class DataverseDouble:
     def __init__(self, *, lock_seconds: float = 0.3) -> None:
         self.tokens = {TOKEN: "@author", GUEST_TOKEN: "@guest"}
         self.lock_seconds = lock_seconds
+        self.licenses = dict(LICENSES)  # the installation's active licences
         self.delay = 3.0
         self.datasets: dict[int, Dataset] = {}
         self.faults: list[Fault] = []
@@ -227,7 +228,7 @@ class DataverseDouble:
         version = _json(body).get("datasetVersion")
         if not isinstance(version, dict):
             raise Reply(400, "Error parsing datasetVersion: missing datasetVersion")
-        _validate(version)
+        _validate(version, self.licenses)
         d = Dataset(self._id(), f"doi:10.5072/FK2/DV{self.next_id:04d}")
         d.versions.append(Version(version))
         self.datasets[d.id] = d
@@ -267,7 +268,7 @@ class DataverseDouble:
             self._may(user)
             self._unlocked(d, "This dataset is locked")
             version = _json(body)
-            _validate(version)
+            _validate(version, self.licenses)
             self._draft(d).metadata = version
             return 200, self._version(d, d.latest)
         if method == "POST" and rest == "/add":
@@ -347,7 +348,7 @@ class DataverseDouble:
         return self.dump(d)
 
 
-def _validate(version: dict[str, Any]) -> None:
+def _validate(version: dict[str, Any], licenses: dict[str, str] = LICENSES) -> None:
     fields = (version.get("metadataBlocks") or {}).get("citation", {}).get("fields")
     if not isinstance(fields, list):
         raise Reply(400, "Validation Failed: metadataBlocks.citation.fields is missing")
@@ -372,10 +373,11 @@ def _validate(version: dict[str, Any]) -> None:
         if "@" not in str(contact.get("datasetContactEmail", {}).get("value", "")):
             errors.append("datasetContactEmail: a valid e-mail address is required")
     licence = version.get("license")
-    if licence is not None and LICENSES.get(licence.get("name")) != licence.get("uri"):
+    if licence is not None and licenses.get(licence.get("name")) != licence.get("uri"):
         errors.append(f"license: '{licence.get('name')}' is not an active license")
     if errors:
-        raise Reply(400, "Validation Failed: " + " ".join(errors))
+        fields = dict(e.split(": ", 1) if ": " in e else (e.split(" ")[0], e) for e in errors)
+        raise Reply(400, "Validation Failed: " + " ".join(errors), fieldErrors=fields)
 
 
 def _json(body: bytes) -> dict[str, Any]:

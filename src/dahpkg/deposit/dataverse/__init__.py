@@ -262,8 +262,8 @@ DATAVERSE = RepositorySpec(
         Option(
             "collection",
             "ALIAS",
-            "The alias of the Dataverse collection to deposit in (required for a deposit).",
-            required=False,
+            "The alias of the Dataverse collection to deposit in (the last part of its address).",
+            required=True,
         ),
     ),
 )
