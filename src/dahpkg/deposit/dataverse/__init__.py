@@ -139,7 +139,8 @@ class DataverseRepository:
         return str(draft.id) == str(parent)
 
     def _listing(self, draft: Draft) -> dict[str, dict[str, Any]]:
-        return {(f.get("directoryLabel") + "/" if f.get("directoryLabel") else "") + f["label"]:
+        # A file in a folder is named as the bundle would name it (dahpkg sends none in one).
+        return {"/".join(filter(None, [str(f.get("directoryLabel") or ""), f["label"]])):
                 f["dataFile"] for f in self.api.files(draft.id)}  # fmt: skip
 
     def files(self, draft: Draft) -> dict[str, str]:
