@@ -53,6 +53,7 @@ class Fault:
     path: str  # a regular expression searched in the request path
     kind: str  # 429, 502, 504, 504-after, reset, reset-after, delay, 500
     times: int = 1
+    after: int = 0  # matching requests let through first
 
 
 @dataclass
@@ -132,14 +133,17 @@ class DataverseDouble:
         self.server.shutdown()
         self.server.server_close()
 
-    def inject(self, method: str, path: str, kind: str, times: int = 1) -> None:
+    def inject(self, method: str, path: str, kind: str, times: int = 1, after: int = 0) -> None:
         with self.lock:
-            self.faults.append(Fault(method, path, kind, times))
+            self.faults.append(Fault(method, path, kind, times, after))
 
     def _fault(self, method: str, path: str) -> str | None:
         with self.lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.method == method and re.search(fault.path, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1
                     return fault.kind
         return None
