@@ -203,6 +203,27 @@ def test_lost_answers_are_reconciled_never_repeated(double: DataverseDouble, tmp
     assert len(labels) == 19 and not any("-1." in n for n in labels)  # no second copy
 
 
+def test_a_corrupted_upload_is_replaced_not_renamed(
+    double: DataverseDouble, tmp_path: Path
+) -> None:
+    double.corrupt.append("episodes.sav")
+    outcome = run_deposit(double, tmp_path / "state.json", publish=True)
+    dataset = only(double)
+    assert outcome.published and adds(double) == 20  # episodes.sav twice
+    assert server_files(dataset) == local_files(dataset.pid.removeprefix("doi:"))
+
+
+def test_lost_state_with_a_later_draft_finds_the_published_version(
+    double: DataverseDouble, tmp_path: Path, package: Path
+) -> None:
+    first = run_deposit(double, tmp_path / "state.json", publish=True)
+    run_deposit(double, tmp_path / "state.json", path=bump(package, "0.2.0"),
+                new_version_of=first.deposition)  # fmt: skip
+    again = run_deposit(double, tmp_path / "lost.json", publish=True)  # version 0.1.0
+    assert again.published and again.deposition == first.deposition
+    assert creates(double) == 1 and len(double.datasets) == 1
+
+
 class CrashAfter(httpx.BaseTransport):
     """Pass requests to the real transport; after the matching one, the client 'dies'."""
 

@@ -85,9 +85,15 @@ class DataverseRepository:
         found = []
         for dataset_id in self.api.contents(self.collection):
             dataset = self.api.dataset(dataset_id)
-            if dataset is not None and marker in field_value(dataset["latestVersion"],
-                                                             "notesText"):  # fmt: skip
+            if dataset is None:
+                continue
+            if marker in field_value(dataset["latestVersion"], "notesText"):
                 found.append(self._draft(dataset))
+            elif dataset["latestVersion"].get("versionState") == "DRAFT":
+                # A later version's draft hides the published one, which may be this version's.
+                published = self.api.published_version(dataset_id)
+                if published is not None and marker in field_value(published, "notesText"):
+                    found.append(self._draft({**dataset, "latestVersion": published}))
         return found
 
     def get(self, identifier: DraftId) -> Draft | None:
@@ -131,7 +137,11 @@ class DataverseRepository:
 
     def interrupted_new_version(self, parent: DraftId) -> Draft | None:
         found = self.get(parent)
-        if found is not None and not found.published and self.api.published_before(parent):
+        if (
+            found is not None
+            and not found.published
+            and self.api.published_version(parent) is not None
+        ):
             return found
         return None
 

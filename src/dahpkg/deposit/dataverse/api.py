@@ -78,10 +78,14 @@ class DataverseAPI:
             raise self.odd(step, "a dataset with its latest version")
         return dict(found)
 
-    def published_before(self, dataset_id: int | str) -> bool:
+    def published_version(self, dataset_id: int | str) -> dict[str, Any] | None:
+        """The latest published version (None for a dataset never published)."""
         step = f"reading the published version of dataset {dataset_id}"
         path = f"datasets/{segment(dataset_id)}/versions/:latest-published"
-        return self.call(step, "GET", path, missing_ok=True) is not None
+        found = self.call(step, "GET", path, missing_ok=True)
+        if found is not None and not isinstance(found, dict):
+            raise self.odd(step, "a dataset version")
+        return found
 
     def create(self, collection: str, version: dict[str, Any]) -> int:
         step = f"creating the dataset in the collection {collection}"
