@@ -188,7 +188,7 @@ class DataverseDouble:
             return 200, {"version": "6.11", "build": "double"}
         if method == "GET" and path == "/api/files/fixityAlgorithm":
             return 200, {"message": "MD5"}
-        m = re.fullmatch(r"/api/dataverses/([^/]+)/(datasets|contents)", path)
+        m = re.fullmatch(r"/api/dataverses/([^/]+)/(datasets|contents|validateDatasetJson)", path)
         if m:
             if m[1] != COLLECTION:
                 raise Reply(404, f"Can't find dataverse with identifier='{m[1]}'")
@@ -196,6 +196,11 @@ class DataverseDouble:
                 return 200, [{"type": "dataset", "id": d.id, "protocol": "doi",
                               "persistentUrl": f"https://doi.org/{d.pid[4:]}"}
                              for d in self.datasets.values()]  # fmt: skip
+            if m[2] == "validateDatasetJson" and method == "POST":
+                version = _json(body).get("datasetVersion")
+                _validate(version if isinstance(version, dict) else {}, self.licenses)
+                return 200, {"message": "The Dataset JSON provided is valid for this Dataverse "
+                                        "Collection."}  # fmt: skip
             if m[2] == "datasets" and method == "POST":
                 self._may(user)
                 return 201, self._create(body)

@@ -107,7 +107,9 @@ class DataverseRepository:
         return self._draft(found)
 
     def create(self, metadata: dict[str, Any]) -> Draft:
-        dataset_id = self.api.create(self.collection, dataset_version(metadata))
+        version = dataset_version(metadata)
+        self.api.validate(self.collection, version)
+        dataset_id = self.api.create(self.collection, version)
         return self._read(dataset_id, "reading the new dataset")
 
     def parent(self, identifier: DraftId, version: str) -> Draft:
@@ -236,6 +238,10 @@ def requests(plan: Plan, server: str) -> list[str]:
                 "version's draft (the dataset keeps its DOI, which the bundle cites)",
             ]
         else:
+            lines.append(
+                f"POST   {server}/dataverses/{alias}/validateDatasetJson  check the citation "
+                "block against the collection's required fields"
+            )
             lines.append(
                 f"POST   {server}/dataverses/{alias}/datasets  create the dataset "
                 f"({plan.title!r}), which is given its DOI; the bundle is then built citing it"

@@ -87,6 +87,13 @@ class DataverseAPI:
             raise self.odd(step, "a dataset version")
         return found
 
+    def validate(self, collection: str, version: dict[str, Any]) -> None:
+        """Checked against the collection's own required fields first: a dataset created with
+        incomplete metadata cannot always be mended by a client (datalad-dataverse#194)."""
+        step = f"checking the metadata against the collection {collection}"
+        self.call(step, "POST", f"dataverses/{segment(collection)}/validateDatasetJson",
+                  body={"datasetVersion": version})  # fmt: skip
+
     def create(self, collection: str, version: dict[str, Any]) -> int:
         step = f"creating the dataset in the collection {collection}"
         made = self.call(step, "POST", f"dataverses/{segment(collection)}/datasets",
