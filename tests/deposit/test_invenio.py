@@ -191,3 +191,15 @@ def test_cli_and_token(double: InvenioDouble, tmp_path: Path) -> None:
     state.unlink()
     failed = CliRunner(env={"INVENIO_TOKEN": "wrong"}).invoke(main, args)
     assert failed.exit_code == 3 and "Traceback" not in failed.stderr + failed.stdout
+
+
+def test_cli_new_version_of_a_text_id(double: InvenioDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = run(double, state, publish=True)
+    assert isinstance(first.deposition, str) and not first.deposition.isdigit()  # "baabc-10001"
+    package = new_package(tmp_path, "0.2.0")
+    result = CliRunner(env={"INVENIO_TOKEN": TOKEN}).invoke(main, [
+        "deposit", "invenio", str(package), "--base-url", double.url, "--state-file", str(state),
+        *ACCEPT, "--new-version-of", first.deposition])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "(new draft)" in result.stdout and len(double.live()) == 2

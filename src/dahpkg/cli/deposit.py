@@ -72,7 +72,7 @@ def _command(spec: RepositorySpec) -> click.Command:
         click.option("--dry-run", is_flag=True, help="Print the planned requests; send nothing."),
         click.option(
             "--new-version-of",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1) if spec.numeric_ids else str,
             metavar="ID",
             help="Deposit as a new version of this published deposition (the latest one).",
         ),
@@ -99,7 +99,7 @@ def _command(spec: RepositorySpec) -> click.Command:
         options.insert(1, click.option("--sandbox", is_flag=True, help=sandbox))
 
     def command(path: Path | None, base_url: str | None, publish: bool, dry_run: bool,
-                new_version_of: int | None, token_file: Path | None, state_file: Path | None,
+                new_version_of: int | str | None, token_file: Path | None, state_file: Path | None,
                 risk_accepted: str | None, generalise: str | None,
                 not_identifiers: tuple[str, ...], sandbox: bool = False,
                 **own: str | None) -> None:  # fmt: skip

@@ -138,6 +138,7 @@ class RepositorySpec:
     metadata: Callable[[Supplement], dict[str, Any]]  # what is sent, from the bundle
     requests: Callable[[Plan, str], list[str]]  # the requests a dry run shows (plan, server)
     sandbox_url: str | None = None  # a test instance, offered as --sandbox
+    numeric_ids: bool = True  # --new-version-of takes a number; else a text id (InvenioRDM)
     options: tuple[Option, ...] = ()  # its own command-line options
 
     def read_token(self, token_file: str | Path | None = None,

@@ -272,6 +272,7 @@ INVENIO = RepositorySpec(
     help="Deposit on an InvenioRDM repository (Zenodo's own API, or an institution's)",
     default_url=ZENODO_URL,
     sandbox_url=SANDBOX_URL,
+    numeric_ids=False,  # stock ids are "abcde-12345"
     token_variable=TOKEN_VARIABLE,
     token_header="Authorization",
     token_how="create a personal access token in your account's applications settings on the "
