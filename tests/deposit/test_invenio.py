@@ -203,3 +203,17 @@ def test_cli_new_version_of_a_text_id(double: InvenioDouble, tmp_path: Path) -> 
         *ACCEPT, "--new-version-of", first.deposition])  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "(new draft)" in result.stdout and len(double.live()) == 2
+
+
+def test_429_waits_as_asked_and_other_origins_are_refused(double: InvenioDouble,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    waits: list[float] = []
+    double.inject("PUT", r"README\.md/content$", "429")
+    done = deposit(INVENIO, None, base_url=double.url, token=Token(TOKEN, "a test"),
+                   risk_accepted=CONSENT, state_file=tmp_path / "a.json",
+                   retry=Retry(attempts=4, base=0.01, cap=5.0, sleep=waits.append))  # fmt: skip
+    assert done.deposition is not None and waits and max(waits) >= 1.0  # Retry-After: 1
+    double.doi_link_root = "http://localhost:9"  # the token must not follow the link there
+    with pytest.raises(DepositError, match="another server"):
+        run(double, tmp_path / "b.json", new_package(tmp_path, "0.3.0"))
+    assert not any("localhost" in r.headers.get("host", "") for r in double.requests)

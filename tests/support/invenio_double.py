@@ -63,6 +63,7 @@ class InvenioDouble(ZenodoDouble):
         self.doi_provider = doi_provider  # False: an instance without DataCite (no reserve_doi)
         self.records: dict[str, Record] = {}
         self.serial = 0
+        self.doi_link_root: str | None = None  # set: reserve_doi points to another server
 
     # --- representation ---------------------------------------------------------------------
 
@@ -85,7 +86,8 @@ class InvenioDouble(ZenodoDouble):
             links |= {"publish": f"{api}/draft/actions/publish",
                       "files_import": f"{api}/draft/actions/files-import"}  # fmt: skip
             if self.doi_provider:
-                links["reserve_doi"] = f"{api}/draft/pids/doi"
+                other = f"{self.doi_link_root}/api/records/{r.id}" if self.doi_link_root else api
+                links["reserve_doi"] = f"{other}/draft/pids/doi"
         else:
             links["latest"] = f"{self.url}/records/{self._latest(r.parent).id}"
         if r.published and r.doi:
