@@ -181,6 +181,14 @@ def test_the_token_only_in_its_header(double: DataverseDouble, tmp_path: Path) -
     assert TOKEN not in (tmp_path / "state.json").read_text()
 
 
+def test_a_server_echoing_the_token_never_shows_it(double: DataverseDouble, tmp_path: Path) -> None:
+    double.inject("POST", r"/add$", "echo")
+    state = tmp_path / "state.json"
+    code, out, err = cli(double, state, "--collection", COLLECTION)
+    assert code == 3 and "uploading" in err and "500" in err and "[redacted]" in err
+    assert TOKEN not in out + err + state.read_text() and "Traceback" not in err
+
+
 def test_429_is_waited_out_as_retry_after_asks(double: DataverseDouble, tmp_path: Path) -> None:
     double.inject("POST", r"/add$", "429", times=2)
     sleeps = Sleeps()

@@ -51,7 +51,7 @@ HTML_504 = b"<html><head><title>504 Gateway Time-out</title></head><body>504</bo
 class Fault:
     method: str
     path: str  # a regular expression searched in the request path
-    kind: str  # 429, 502, 504, 504-after, reset, reset-after, delay, 500
+    kind: str  # 429, 502, 504, 504-after, reset, reset-after, delay, 500, echo
     times: int = 1
     after: int = 0  # matching requests let through first
 
@@ -470,6 +470,9 @@ def _handler(double: DataverseDouble) -> type[BaseHTTPRequestHandler]:
                                   "OptimisticLockException"})  # fmt: skip
             query = parse_qs(parts.query)
             token = headers.get("x-dataverse-key") or query.get("key", [""])[0]
+            if fault == "echo":  # an error page quoting the request, the token included
+                echoed = f"Internal error for {token}; request had X-Dataverse-key: {token}"
+                return self._send(record, 500, {"status": "ERROR", "message": echoed})
             try:
                 if token not in double.tokens:
                     raise Reply(401, "Bad API key")
