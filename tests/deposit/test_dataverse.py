@@ -232,6 +232,14 @@ def test_lost_state_with_a_later_draft_finds_the_published_version(
     assert creates(double) == 1 and len(double.datasets) == 1
 
 
+def test_an_upload_lost_on_every_attempt_is_an_error(
+    double: DataverseDouble, tmp_path: Path
+) -> None:
+    double.inject("POST", r"/add$", "502", times=10)
+    with pytest.raises(DepositError, match="lost on every attempt"):
+        run_deposit(double, tmp_path / "state.json")
+
+
 class CrashAfter(httpx.BaseTransport):
     """Pass requests to the real transport; after the matching one, the client 'dies'."""
 

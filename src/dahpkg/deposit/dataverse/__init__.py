@@ -162,15 +162,21 @@ class DataverseRepository:
         if (draft.id, name) in self.sent:  # sent again after an md5 mismatch: not renamed -1
             self.delete(draft, name)
         self.sent.add((draft.id, name))
-        try:
-            added = self.api.add(draft.id, name, data)
-        except Unknown as lost:
-            # A blind retry would add a second copy: ask what the dataset holds first.
-            self.api.progress(f"{lost}; asking Dataverse whether {name} arrived")
-            listed = self._listing(draft)
-            if name in listed:
-                return _md5(name, listed[name])
-            added = self.api.add(draft.id, name, data)
+        for _ in range(self.attempts):
+            try:
+                added = self.api.add(draft.id, name, data)
+                break
+            except Unknown as lost:
+                # A blind retry would add a second copy: ask what the dataset holds first.
+                self.api.progress(f"{lost}; asking Dataverse whether {name} arrived")
+                listed = self._listing(draft)
+                if name in listed:
+                    return _md5(name, listed[name])
+        else:
+            raise DepositError(
+                f"uploading {name}: Dataverse's answer was lost on every attempt and the file "
+                "is not in the dataset; run the same command again later"
+            )
         for item in added:
             if item.get("label") == name:
                 return _md5(name, item.get("dataFile") or {})
@@ -193,6 +199,10 @@ class DataverseRepository:
 
     def publish(self, draft: Draft) -> Draft:
         self.api.wait_unlocked(draft.id, "publishing")
+        # Sent again after a lost answer: the first may have published once its lock lifted.
+        current = self._read(draft.id, "publishing")
+        if current.published:
+            return current
         self.api.publish(draft.id)
         # Accepted is not done: the DOI is registered under a finalizePublication lock.
         self.api.wait_unlocked(draft.id, "waiting for the publication to be finalised")
