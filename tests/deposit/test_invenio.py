@@ -217,3 +217,19 @@ def test_429_waits_as_asked_and_other_origins_are_refused(double: InvenioDouble,
     with pytest.raises(DepositError, match="another server"):
         run(double, tmp_path / "b.json", new_package(tmp_path, "0.3.0"))
     assert not any("localhost" in r.headers.get("host", "") for r in double.requests)
+
+
+def test_community_asked_to_include_the_published_record(double: InvenioDouble,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    state = tmp_path / "state.json"
+    with pytest.raises(DepositError, match="no community 'nobody'"):
+        run(double, tmp_path / "x.json", publish=True, options={"community": "nobody"})
+    assert not any(r.published for r in double.live())  # refused before publishing
+    args = ["deposit", "invenio", "--base-url", double.url, "--state-file", str(state), *ACCEPT,
+            "--community", "dah-registry", "--publish"]  # fmt: skip
+    dry = CliRunner(env={"INVENIO_TOKEN": None}).invoke(main, [*args, "--dry-run"])
+    assert dry.exit_code == 0 and "POST   {record}/communities" in dry.stdout
+    result = CliRunner(env={"INVENIO_TOKEN": TOKEN}).invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    (published,) = [r for r in double.live() if r.published]
+    assert double.inclusions == [(published.id, double.communities["dah-registry"])]

@@ -63,6 +63,8 @@ class InvenioDouble(ZenodoDouble):
         self.doi_provider = doi_provider  # False: an instance without DataCite (no reserve_doi)
         self.records: dict[str, Record] = {}
         self.serial = 0
+        self.communities = {"dah-registry": "8c3f6a2e-1b7d-4e0a-9f5c-2d4b6a8e0c1f"}
+        self.inclusions: list[tuple[str, str]] = []  # (record, community id) requests
         self.doi_link_root: str | None = None  # set: reserve_doi points to another server
 
     # --- representation ---------------------------------------------------------------------
@@ -132,6 +134,10 @@ class InvenioDouble(ZenodoDouble):
             return self._create(owner, _json_body(headers, body))
         if path == "/api/user/records" and method == "GET":
             return 200, self._search(owner, query)
+        if path == "/api/communities" and method == "GET":
+            q = query.get("q", [""])[0]
+            hits = [{"id": i, "slug": slug} for slug, i in self.communities.items() if q in slug]
+            return 200, {"hits": {"hits": hits, "total": len(hits)}}
         m = re.fullmatch(r"/api/records/([^/]+)(/.*)?", path)
         if not m:
             raise Reply(404, {"status": 404, "message": "Not found."})
@@ -143,6 +149,8 @@ class InvenioDouble(ZenodoDouble):
                     404, {"status": 404, "message": "The persistent identifier is not registered."}
                 )
             return 200, self.show(r, as_draft=False)
+        if rest == "/communities" and method == "POST" and r.published:
+            return 200, self._include(r, _json_body(headers, body))
         if rest == "/versions" and method == "POST":
             return self._new_version(r)
         if not r.draft:
@@ -318,6 +326,18 @@ class InvenioDouble(ZenodoDouble):
                      dict(latest.access))  # fmt: skip
         self.records[new.id] = new
         return 201, self.show(new, as_draft=True)
+
+    def _include(self, r: Record, body: dict[str, Any]) -> dict[str, Any]:
+        processed, errors = [], []
+        for wanted in body.get("communities", []):
+            if wanted.get("id") not in self.communities.values():
+                errors.append({"community": wanted.get("id"), "message": "Community not found."})
+            elif (r.id, wanted["id"]) in self.inclusions:
+                errors.append({"community": wanted["id"], "message": "Already requested."})
+            else:
+                self.inclusions.append((r.id, wanted["id"]))
+                processed.append({"community_id": wanted["id"], "request_id": f"req-{r.id}"})
+        return {"processed": processed, "errors": errors}
 
     def _import(self, r: Record) -> tuple[int, Any]:
         if r.files:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from dahpkg.deposit.http import Retry, segment
 from dahpkg.deposit.invenio.api import TITLE, InvenioAPI, _doi, explain
 from dahpkg.deposit.redact import redact, server_text
-from dahpkg.deposit.repository import Draft, DraftId, Plan, RepositorySpec
+from dahpkg.deposit.repository import Draft, DraftId, Option, Plan, RepositorySpec
 from dahpkg.deposit.token import Token
 from dahpkg.errors import DepositError
 from dahpkg.progress import silent
@@ -73,7 +73,9 @@ class InvenioRepository:
 
     def __init__(self, base_url: str, token: Token, *, http: httpx.Client | None = None,
                  retry: Retry | None = None,
-                 progress: Callable[[str], None] = silent) -> None:  # fmt: skip
+                 progress: Callable[[str], None] = silent,
+                 community: str | None = None) -> None:  # fmt: skip
+        self.slug, self.community = community, ""  # its id, looked up before anything is published
         self.api = InvenioAPI(base_url, token, http=http, retry=retry, progress=progress)
         self.attempts = self.api.client.retry.attempts
         host = (urlsplit(base_url).hostname or "").lower()
@@ -169,10 +171,23 @@ class InvenioRepository:
         current = self.api.draft(str(draft.id)) or dict(draft.raw)
         publisher = (current.get("metadata") or {}).get("publisher") or self.publisher
         sent = {**metadata, **({"publisher": publisher} if publisher else {})}
+        if self.slug and not self.community:
+            self.community = self.api.community(self.slug)
         return _draft(self.api.update(current, _body(sent, current.get("access"))))
 
     def publish(self, draft: Draft) -> Draft:
-        return _draft(self.api.action(dict(draft.raw), "draft/actions/publish", "publishing"))
+        published = self.api.action(dict(draft.raw), "draft/actions/publish", "publishing")
+        first = (published.get("versions") or {}).get("index", 1) == 1
+        if self.community and first:  # a new version stays where its parent is
+            # Published first, then offered: a draft submitted for review stays a draft until a
+            # curator accepts it, which a deposit cannot wait for (§8).
+            refused = self.api.include(published, self.community)
+            if refused:
+                raise DepositError("\n".join([
+                    f"record {published['id']} was published (DOI {_doi(published)}), but the "
+                    f"community {self.slug!r} refused the request to include it:", *refused,
+                    "Ask for its inclusion on the record's page."]))  # fmt: skip
+        return _draft(published)
 
 
 def _body(metadata: dict[str, Any], access: Any = None) -> dict[str, Any]:
@@ -263,6 +278,10 @@ def requests(plan: Plan, server: str) -> list[str]:
         if plan.publish
         else "(the draft is left unpublished: add --publish to publish it)",
     ]
+    slug = plan.options.get("community")
+    if slug and plan.publish and plan.parent is None:
+        lines[-1:-1] = [f"GET    {server}/communities?q={slug}  look up the community {slug!r}"]
+        lines.append("POST   {record}/communities  ask the community to include the record")
     return lines
 
 
@@ -280,4 +299,12 @@ INVENIO = RepositorySpec(
     connect=InvenioRepository,
     metadata=metadata,
     requests=requests,
+    options=(
+        Option(
+            "community",
+            "SLUG",
+            "Once published, ask this community (the name in its "
+            "address, /communities/SLUG) to include the record; its curators decide.",
+        ),
+    ),
 )

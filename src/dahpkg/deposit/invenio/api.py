@@ -14,6 +14,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from dahpkg.deposit.http import Client, Retry, Unknown, segment, status_text
 from dahpkg.deposit.redact import server_text
@@ -130,6 +131,28 @@ class InvenioAPI:
         # Refused or lost: the listing that follows says what the draft holds.
         with contextlib.suppress(Unknown, DepositError):
             self.client.request(step, "POST", url, idempotent=False)
+
+    # communities (§8) ----------------------------------------------------------------------
+
+    def community(self, slug: str) -> str:
+        """The id of the community whose slug is ``slug``; `DepositError` when there is none."""
+        step = f"looking up the community {slug!r}"
+        page = self.client.request(step, "GET", f"{self.base}/communities?q={quote(slug)}&size=25")
+        hits = (page.get("hits") or {}).get("hits") if isinstance(page, dict) else None
+        for hit in hits if isinstance(hits, list) else []:
+            if isinstance(hit, dict) and hit.get("slug") == slug and isinstance(hit.get("id"), str):
+                return str(hit["id"])
+        raise DepositError(
+            f"{step}: {self.base} has no community {slug!r}: check --community (the name in the "
+            "community's address, /communities/NAME). Nothing was published."
+        )
+
+    def include(self, record: dict[str, Any], community: str) -> list[str]:
+        """Ask ``community`` to include the published record; the server's refusals, as lines."""
+        step = f"asking the community to include record {record['id']}"
+        url = f"{self.records(record['id'])}/communities"
+        answer = self.client.request(step, "POST", url, body={"communities": [{"id": community}]})
+        return field_lines(answer.get("errors") if isinstance(answer, dict) else None)
 
     # files ---------------------------------------------------------------------------------
 
