@@ -34,6 +34,9 @@ def deposit() -> None:
 
 def _help(spec: RepositorySpec) -> str:
     sandbox = "--sandbox " if spec.sandbox_url else ""
+    # A repository's required options (Dataverse's --collection) belong in every example.
+    required = "".join(f"--{o.name} {o.metavar} " for o in spec.options if o.required)
+    sandbox += required
     return f"""{spec.help}: validate, check the disclosure risk, create a draft (or a new
     version's draft), which reserves the DOI, build the bundle and its metadata citing that DOI,
     upload every file and check its md5 against the server's, set the metadata, and publish
@@ -48,7 +51,7 @@ def _help(spec: RepositorySpec) -> str:
     Examples:
       dahpkg deposit {spec.name} {sandbox}--dry-run
       {spec.token_variable}=... dahpkg deposit {spec.name} {sandbox}--risk-accepted "consent obtained"
-      dahpkg deposit {spec.name} --new-version-of 123456 --token-file ~/.{spec.name}-token --publish
+      dahpkg deposit {spec.name} {required}--new-version-of 123456 --token-file ~/.{spec.name}-token --publish
     """  # noqa: E501
 
 
