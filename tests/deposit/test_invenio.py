@@ -25,6 +25,8 @@ from dahpkg.export import build_supplement, prepare
 from support.helpers import ACCEPT, CONSENT, REPO
 from support.invenio_double import TOKEN, InvenioDouble
 
+PUBLISHER = "Local InvenioRDM"  # --publisher: the double registers DOIs, which need one
+
 
 @pytest.fixture
 def double() -> Iterator[InvenioDouble]:
@@ -35,8 +37,9 @@ def double() -> Iterator[InvenioDouble]:
 
 def run(double: InvenioDouble, state: Path, path: Path | None = None,
         **options: Any) -> Outcome:  # fmt: skip
+    own = {"publisher": PUBLISHER, **options.pop("options", {})}
     return deposit(INVENIO, path, base_url=double.url, token=Token(TOKEN, "a test"),
-                   risk_accepted=CONSENT, state_file=state,
+                   risk_accepted=CONSENT, state_file=state, options=own,
                    retry=Retry(attempts=4, base=0.01, cap=5.0, sleep=lambda _: None),
                    **options)  # fmt: skip
 
@@ -175,7 +178,17 @@ def test_draft_errors_are_failures_one_line_per_field(double: InvenioDouble,
 
 def test_cli_and_token(double: InvenioDouble, tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    args = ["deposit", "invenio", "--base-url", double.url, "--state-file", str(state), *ACCEPT]
+    args = [
+        "deposit",
+        "invenio",
+        "--base-url",
+        double.url,
+        "--state-file",
+        str(state),
+        *ACCEPT,
+        "--publisher",
+        PUBLISHER,
+    ]
     result = CliRunner(env={"INVENIO_TOKEN": TOKEN}).invoke(main, [*args, "--publish"])
     assert result.exit_code == 0, result.stderr
     assert "Published: DOI 10.5072/invenio." in result.stdout
@@ -200,7 +213,7 @@ def test_cli_new_version_of_a_text_id(double: InvenioDouble, tmp_path: Path) -> 
     package = new_package(tmp_path, "0.2.0")
     result = CliRunner(env={"INVENIO_TOKEN": TOKEN}).invoke(main, [
         "deposit", "invenio", str(package), "--base-url", double.url, "--state-file", str(state),
-        *ACCEPT, "--new-version-of", first.deposition])  # fmt: skip
+        *ACCEPT, "--publisher", PUBLISHER, "--new-version-of", first.deposition])  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "(new draft)" in result.stdout and len(double.live()) == 2
 
@@ -210,7 +223,7 @@ def test_429_waits_as_asked_and_other_origins_are_refused(double: InvenioDouble,
     waits: list[float] = []
     double.inject("PUT", r"README\.md/content$", "429")
     done = deposit(INVENIO, None, base_url=double.url, token=Token(TOKEN, "a test"),
-                   risk_accepted=CONSENT, state_file=tmp_path / "a.json",
+                   risk_accepted=CONSENT, state_file=tmp_path / "a.json", options={},
                    retry=Retry(attempts=4, base=0.01, cap=5.0, sleep=waits.append))  # fmt: skip
     assert done.deposition is not None and waits and max(waits) >= 1.0  # Retry-After: 1
     double.doi_link_root = "http://localhost:9"  # the token must not follow the link there
@@ -226,10 +239,18 @@ def test_community_asked_to_include_the_published_record(double: InvenioDouble,
         run(double, tmp_path / "x.json", publish=True, options={"community": "nobody"})
     assert not any(r.published for r in double.live())  # refused before publishing
     args = ["deposit", "invenio", "--base-url", double.url, "--state-file", str(state), *ACCEPT,
-            "--community", "dah-registry", "--publish"]  # fmt: skip
+            "--publisher", PUBLISHER, "--community", "dah-registry", "--publish"]  # fmt: skip
     dry = CliRunner(env={"INVENIO_TOKEN": None}).invoke(main, [*args, "--dry-run"])
     assert dry.exit_code == 0 and "POST   {record}/communities" in dry.stdout
     result = CliRunner(env={"INVENIO_TOKEN": TOKEN}).invoke(main, args)
     assert result.exit_code == 0, result.stderr
     (published,) = [r for r in double.live() if r.published]
     assert double.inclusions == [(published.id, double.communities["dah-registry"])]
+
+
+def test_publish_without_a_publisher_says_how(double: InvenioDouble, tmp_path: Path) -> None:
+    with pytest.raises(DepositError) as raised:
+        run(double, tmp_path / "s.json", publish=True, options={"publisher": ""})
+    text = str(raised.value)
+    assert "metadata.publisher: Missing publisher field required for DOI registration." in text
+    assert "Pass --publisher NAME" in text and not any(r.published for r in double.live())

@@ -300,6 +300,9 @@ class InvenioDouble(ZenodoDouble):
     def _publish(self, r: Record) -> tuple[int, Any]:
         missing = [(f"metadata.{k}", "Missing data for required field.")
                    for k in REQUIRED if not r.metadata.get(k)]  # fmt: skip
+        if self.doi_provider and not r.metadata.get("publisher"):  # DataCite needs one (§6)
+            missing.append(("metadata.publisher", "Missing publisher field required for DOI "
+                            "registration."))  # fmt: skip
         if not r.files:
             missing.append(("files.enabled", "Missing uploaded files. To disable files for this "
                             "record please mark it as metadata-only."))  # fmt: skip

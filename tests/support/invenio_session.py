@@ -30,12 +30,13 @@ def main() -> None:
     double = InvenioDouble().start()
     env = {**os.environ, "INVENIO_TOKEN": TOKEN}
     state = work / "state.json"
-    common = ["--base-url", double.url, "--state-file", str(state), "--risk-accepted", REASON]
+    common = ["--base-url", double.url, "--state-file", str(state), "--risk-accepted", REASON,
+              "--publisher", "Local InvenioRDM"]  # fmt: skip
 
     def dahpkg(*args: str) -> None:
         shown = " ".join([*args, ""])
         print(f'$ dahpkg deposit invenio {shown}--base-url $DOUBLE --state-file state.json '
-              '--risk-accepted "..."')  # fmt: skip
+              '--risk-accepted "..." --publisher "Local InvenioRDM"')  # fmt: skip
         done = subprocess.run(["dahpkg", "deposit", "invenio", *args, *common], env=env,
                               capture_output=True, text=True, cwd=work)  # fmt: skip
         print(done.stdout + done.stderr + f"(exit {done.returncode})\n")

@@ -74,14 +74,15 @@ class InvenioRepository:
     def __init__(self, base_url: str, token: Token, *, http: httpx.Client | None = None,
                  retry: Retry | None = None,
                  progress: Callable[[str], None] = silent,
-                 community: str | None = None) -> None:  # fmt: skip
+                 community: str | None = None, publisher: str | None = None) -> None:  # fmt: skip
         self.slug, self.community = community, ""  # its id, looked up before anything is published
         self.api = InvenioAPI(base_url, token, http=http, retry=retry, progress=progress)
         self.attempts = self.api.client.retry.attempts
         host = (urlsplit(base_url).hostname or "").lower()
-        # DataCite registration needs a publisher (§6); on Zenodo it is Zenodo. Elsewhere the
-        # instance's own name is not known here: the one its draft carries is kept.
-        self.publisher = "Zenodo" if host in ("zenodo.org", "sandbox.zenodo.org") else ""
+        # DataCite registration needs a publisher (§6): --publisher, else Zenodo on Zenodo, else
+        # the one the instance's draft carries; dahpkg does not guess an instance's name.
+        zenodo = "Zenodo" if host in ("zenodo.org", "sandbox.zenodo.org") else ""
+        self.publisher = publisher or zenodo
 
     def close(self) -> None:
         self.api.close()
@@ -169,7 +170,7 @@ class InvenioRepository:
         # The whole draft is replaced (§3): access and files go with the metadata every time,
         # and a new version's publication date and version, which the server dropped, too.
         current = self.api.draft(str(draft.id)) or dict(draft.raw)
-        publisher = (current.get("metadata") or {}).get("publisher") or self.publisher
+        publisher = self.publisher or (current.get("metadata") or {}).get("publisher")
         sent = {**metadata, **({"publisher": publisher} if publisher else {})}
         if self.slug and not self.community:
             self.community = self.api.community(self.slug)
@@ -300,6 +301,12 @@ INVENIO = RepositorySpec(
     metadata=metadata,
     requests=requests,
     options=(
+        Option(
+            "publisher",
+            "NAME",
+            "The publisher the DOI registration gives: the repository's name (default Zenodo on "
+            "zenodo.org; elsewhere the one the server sets, if any).",
+        ),
         Option(
             "community",
             "SLUG",

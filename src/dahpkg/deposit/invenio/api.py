@@ -281,6 +281,8 @@ def explain(step: str, response: httpx.Response) -> str:
             "relation): check the licence in datapackage.json against the server's "
             "/api/vocabularies/licenses."
         )
+    elif status == 400 and "metadata.publisher" in str(errors):
+        lines.append("Pass --publisher NAME: the repository's name, as its DOIs give it.")
     elif status == 400 and errors:
         lines.append("Correct these in datapackage.json or publication.toml and run again.")
     elif status in (404, 410):
