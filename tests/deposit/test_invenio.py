@@ -198,8 +198,12 @@ def test_cli_and_token(double: InvenioDouble, tmp_path: Path) -> None:
     assert TOKEN not in state.read_text()
     result = CliRunner(env={"INVENIO_TOKEN": None}).invoke(main, args)
     assert result.exit_code == 2 and "INVENIO_TOKEN" in result.stderr
-    dry = CliRunner(env={"INVENIO_TOKEN": None}).invoke(main, [*args, "--dry-run"])
-    assert dry.exit_code == 0 and "pids/doi" not in dry.stderr
+    fresh = [*args[:5], str(tmp_path / "fresh.json"), *args[6:]]
+    sent = len(double.requests)
+    dry = CliRunner(env={"INVENIO_TOKEN": None}).invoke(main, [*fresh, "--dry-run"])
+    assert dry.exit_code == 0 and "POST   {draft}/pids/doi  reserve its DOI" in dry.stdout
+    assert "POST   {draft}/actions/publish  publish" not in dry.stdout  # no --publish
+    assert len(double.requests) == sent  # the dry run sent nothing
     double.inject("GET", r"/api/records/", "502", times=99)
     state.unlink()
     failed = CliRunner(env={"INVENIO_TOKEN": "wrong"}).invoke(main, args)
@@ -254,3 +258,15 @@ def test_publish_without_a_publisher_says_how(double: InvenioDouble, tmp_path: P
     text = str(raised.value)
     assert "metadata.publisher: Missing publisher field required for DOI registration." in text
     assert "Pass --publisher NAME" in text and not any(r.published for r in double.live())
+
+
+def test_lost_answers_to_new_version_and_import(double: InvenioDouble, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = run(double, state, publish=True)
+    double.inject("POST", r"/versions$", "504-after")
+    double.inject("POST", r"/files-import$", "reset-after")
+    package = new_package(tmp_path, "0.2.0")
+    second = run(double, state, package, publish=True, new_version_of=first.deposition)
+    assert second.published and len(double.live()) == 2  # one new version, not two
+    assert count(double, "POST", r"/api/records/.*/versions") == 1
+    assert second.kept  # the import happened although its answer was lost
