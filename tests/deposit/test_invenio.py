@@ -270,3 +270,14 @@ def test_lost_answers_to_new_version_and_import(double: InvenioDouble, tmp_path:
     assert second.published and len(double.live()) == 2  # one new version, not two
     assert count(double, "POST", r"/api/records/.*/versions") == 1
     assert second.kept  # the import happened although its answer was lost
+
+
+def test_an_instance_without_a_doi_provider(tmp_path: Path) -> None:
+    double = InvenioDouble(doi_provider=False).start()
+    try:
+        done = run(double, tmp_path / "s.json", publish=True, options={"publisher": ""})
+    finally:
+        double.stop()
+    assert done.published and not done.cited_doi and not done.reserved_doi
+    assert any("reserved no DOI" in note for note in done.notes)
+    assert count(double, "POST", r"/api/records/.*/draft/pids/doi") == 0

@@ -312,7 +312,8 @@ class InvenioDouble(ZenodoDouble):
         if missing:
             raise self._invalid(missing)
         r.published, r.draft = True, False
-        r.doi = r.doi or f"10.5072/invenio.{r.id}"  # minted now when not reserved (§6)
+        if self.doi_provider:
+            r.doi = r.doi or f"10.5072/invenio.{r.id}"  # minted now when not reserved (§6)
         return 202, self.show(r, as_draft=False)
 
     def _new_version(self, r: Record) -> tuple[int, Any]:
