@@ -87,6 +87,10 @@ def validate(
     progress = Progress(enabled=not quiet)
     try:
         source = opened(path, sheet, encoding)
+        if annotate is not None:  # the annotated copy reads the same package, opened once
+            from dahpkg.package import open_package
+
+            source = open_package(source)
         report = run(source, max_examples=max_examples, progress=progress.step,
                      confirmations=confirmations)  # fmt: skip
     except InputError as exc:

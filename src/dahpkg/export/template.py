@@ -134,10 +134,7 @@ def allowed_text(item: Field) -> str:
             f"{', '.join(item.true_values[1:])}; as no: {', '.join(item.false_values[1:])})"
         )
     if item.allowed:
-        return "; ".join(
-            f"{v} = {item.categories[v]}" if item.categories.get(v, v) != v else v
-            for v in item.allowed
-        )
+        return "; ".join(item.meanings())
     what = {"integer": "a whole number", "number": "a number"}.get(item.type, "text")
     low, high = bounds(item)
     unit = f" ({item.unit})" if item.unit else ""

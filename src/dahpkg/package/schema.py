@@ -92,6 +92,18 @@ class Field:
             return self.enum
         return tuple(self.categories) or None
 
+    def meanings(self, form: str = "{value} = {label}") -> list[str]:
+        """Each allowed value with its label in ``form`` where the label says more than the
+        value, else the value alone: how codebooks, templates and messages list them.
+
+        >>> Field("sex", "string", "Sex", "", categories={"F": "female", "W": "W"}).meanings()
+        ['F = female', 'W']
+        """
+        return [
+            form.format(value=v, label=self.categories[v]) if self.categories.get(v, v) != v else v
+            for v in self.allowed or ()
+        ]
+
     def outside_categories(self, values: pd.Series) -> pd.Series:
         """True where a recorded value is not one of the field's categories."""
         if self.allowed is None:

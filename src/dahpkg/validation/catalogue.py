@@ -72,9 +72,8 @@ def render_dictionary(schema: TableSchema | None = None) -> str:
     for item in schema.fields:
         if item.allowed:
             allowed = ", ".join(
-                (f"{v} = {item.categories[v]}" if item.categories.get(v, v) != v else v)
-                + (f" ({item.category_groups[v]})" if v in item.category_groups else "")
-                for v in item.allowed
+                meaning + (f" ({item.category_groups[v]})" if v in item.category_groups else "")
+                for v, meaning in zip(item.allowed, item.meanings(), strict=True)
             )
         elif item.type == "boolean":
             allowed = "true, false"

@@ -93,10 +93,7 @@ def _is_number(text: str, item: Field) -> bool:
 
 def constraint_message(rule_id: str, item: Field, written: str) -> str:
     if rule_id == "schema-category":
-        allowed = ", ".join(
-            f"{v} ({item.categories[v]})" if item.categories.get(v, v) != v else v
-            for v in item.allowed or ()
-        )
+        allowed = ", ".join(item.meanings("{value} ({label})"))
         quoted = f"{item.label}: '{visible(written)}' is not an allowed value"
         meant = near_miss(written, item.allowed or ())
         if meant is not None:  # the list would hide the one letter or space that differs

@@ -31,10 +31,7 @@ def _allowed(item: Field) -> str:
             f"{', '.join(item.false_values)} for no)"
         )
     if item.allowed:
-        return "; ".join(
-            f"{v} = {item.categories[v]}" if item.categories.get(v, v) != v else v
-            for v in item.allowed
-        )
+        return "; ".join(item.meanings())
     if item.minimum is not None or item.maximum is not None:
         low = "" if item.minimum is None else f"{item.minimum:g}"
         high = "" if item.maximum is None else f"{item.maximum:g}"
