@@ -281,3 +281,29 @@ def test_an_instance_without_a_doi_provider(tmp_path: Path) -> None:
     assert done.published and not done.cited_doi and not done.reserved_doi
     assert any("reserved no DOI" in note for note in done.notes)
     assert count(double, "POST", r"/api/records/.*/draft/pids/doi") == 0
+
+
+def test_a_lost_inclusion_answer_is_not_a_refusal(double: InvenioDouble, tmp_path: Path) -> None:
+    # The request was made, its answer lost: sent again, it is refused as already open
+    # (invenio-rdm-records RecordCommunitiesService.add), which means done.
+    double.inject("POST", r"/api/records/[^/]+/communities$", "504-after")
+    done = run(double, tmp_path / "s.json", publish=True, options={"community": "dah-registry"})
+    assert done.published
+    assert count(double, "POST", r"/api/records/[^/]+/communities") == 2
+    assert double.inclusions == [(str(done.deposition), double.communities["dah-registry"])]
+
+
+def test_a_community_refusing_the_record_is_said(double: InvenioDouble, tmp_path: Path) -> None:
+    # Nothing made: InvenioRDM answers 400, listing why by community (not by field).
+    community = double.communities["dah-registry"]
+    double.closed.add(community)
+    with pytest.raises(DepositError) as raised:
+        run(double, tmp_path / "s.json", publish=True, options={"community": "dah-registry"})
+    (published,) = [r for r in double.live() if r.published]
+    assert str(raised.value).splitlines() == [
+        f"record {published.id} was published (DOI {published.doi}), but the community "
+        "'dah-registry' refused the request to include it:",
+        f"  community {community}: Submission to this community is only allowed to community "
+        "members.",
+        "Ask for its inclusion on the record's page.",
+    ]

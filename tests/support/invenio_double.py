@@ -65,6 +65,7 @@ class InvenioDouble(ZenodoDouble):
         self.serial = 0
         self.communities = {"dah-registry": "8c3f6a2e-1b7d-4e0a-9f5c-2d4b6a8e0c1f"}
         self.inclusions: list[tuple[str, str]] = []  # (record, community id) requests
+        self.closed: set[str] = set()  # communities whose submission policy is closed
         self.doi_link_root: str | None = None  # set: reserve_doi points to another server
 
     # --- representation ---------------------------------------------------------------------
@@ -150,7 +151,8 @@ class InvenioDouble(ZenodoDouble):
                 )
             return 200, self.show(r, as_draft=False)
         if rest == "/communities" and method == "POST" and r.published:
-            return 200, self._include(r, _json_body(headers, body))
+            answer = self._include(r, _json_body(headers, body))
+            return (200 if answer.get("processed") else 400), answer  # as the real resource
         if rest == "/versions" and method == "POST":
             return self._new_version(r)
         if not r.draft:
@@ -332,16 +334,28 @@ class InvenioDouble(ZenodoDouble):
         return 201, self.show(new, as_draft=True)
 
     def _include(self, r: Record, body: dict[str, Any]) -> dict[str, Any]:
+        """invenio-rdm-records ``RecordCommunitiesService.add``: a request per community, or
+        an error naming it; the messages of its services/errors.py."""
         processed, errors = [], []
         for wanted in body.get("communities", []):
+            result = {"community_id": wanted.get("id")}
             if wanted.get("id") not in self.communities.values():
-                errors.append({"community": wanted.get("id"), "message": "Community not found."})
+                errors.append(result | {"message": "Community not found."})
             elif (r.id, wanted["id"]) in self.inclusions:
-                errors.append({"community": wanted["id"], "message": "Already requested."})
+                errors.append(result | {"message": "There is already an open inclusion request "
+                                                   "for this community."})  # fmt: skip
+            elif wanted["id"] in self.closed:
+                errors.append(result | {"message": "Submission to this community is only "
+                                                   "allowed to community members."})  # fmt: skip
             else:
                 self.inclusions.append((r.id, wanted["id"]))
-                processed.append({"community_id": wanted["id"], "request_id": f"req-{r.id}"})
-        return {"processed": processed, "errors": errors}
+                processed.append(result | {"request_id": f"req-{r.id}"})
+        answer: dict[str, Any] = {}
+        if processed:
+            answer["processed"] = processed
+        if errors:
+            answer["errors"] = errors
+        return answer
 
     def _import(self, r: Record) -> tuple[int, Any]:
         if r.files:

@@ -223,8 +223,10 @@ class Client:
         missing_ok: bool = False,
         also_transient: tuple[int, ...] = (),
         upload_type: str = "application/octet-stream",
+        answers: tuple[int, ...] = (),
     ) -> Any:
-        """Send one request and return its JSON; retry what is safe to retry.
+        """Send one request and return its JSON; retry what is safe to retry. ``answers``:
+        error statuses whose JSON the caller reads itself (a refusal listing what it refused).
 
         `Unknown` when an action that is not safe to repeat may have happened; `DepositError`
         with the step, the status and what to do for any other failure.
@@ -262,7 +264,7 @@ class Client:
                 continue
             if missing_ok and status in (404, 410):
                 return None
-            if status >= 300:
+            if status >= 300 and status not in answers:
                 raise DepositError(redact(self.explain(step, response)))
             if not response.content:
                 return {}
@@ -273,7 +275,12 @@ class Client:
         )
 
     def _send(
-        self, step: str, method: str, url: str, body: Any, upload: bytes | None,
+        self,
+        step: str,
+        method: str,
+        url: str,
+        body: Any,
+        upload: bytes | None,
         upload_type: str = "application/octet-stream",
     ) -> httpx.Response:
         """One attempt, its answer read whole; `DepositError` (never retried: the same answer

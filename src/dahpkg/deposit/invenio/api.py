@@ -32,6 +32,12 @@ TITLE = "InvenioRDM"
 # carry a server's text into URLs and messages.
 RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 PAGES = 100  # of 100 records each: the search window of a stock instance is 10,000 (§9)
+# The refusals that mean a lost request was made after all (invenio_rdm_records
+# services/errors.py: OpenRequestAlreadyExists, CommunityAlreadyExists).
+DONE = (
+    "There is already an open inclusion request for this community.",
+    "The record is already included in this community.",
+)
 
 
 class InvenioAPI:
@@ -148,11 +154,35 @@ class InvenioAPI:
         )
 
     def include(self, record: dict[str, Any], community: str) -> list[str]:
-        """Ask ``community`` to include the published record; the server's refusals, as lines."""
+        """Ask ``community`` to include the published record; the server's refusals, as lines.
+
+        The server answers 200 when it made the request and 400, listing why, when it made
+        none (``RDMRecordCommunitiesResource.add``). A request sent again after its answer was
+        lost is refused as already open, or the record as already included: both mean done."""
         step = f"asking the community to include record {record['id']}"
         url = f"{self.records(record['id'])}/communities"
-        answer = self.client.request(step, "POST", url, body={"communities": [{"id": community}]})
-        return field_lines(answer.get("errors") if isinstance(answer, dict) else None)
+        body = {"communities": [{"id": community}]}
+        for attempt in (1, 2):
+            try:
+                answer = self.client.request(step, "POST", url, body=body, idempotent=False,
+                                             answers=(400,))  # fmt: skip
+                break
+            except Unknown:
+                if attempt == 2:
+                    raise DepositError(f"{step}: {TITLE}'s answer was lost twice; ask for the "
+                                       "record's inclusion on its page.") from None  # fmt: skip
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        errors = errors[:20] if isinstance(errors, list) else []
+        refused = [e for e in errors if not (isinstance(e, dict) and e.get("message") in DONE)]
+        lines = field_lines([e for e in refused if isinstance(e, dict) and "field" in e])
+        lines += [f"  community {server_text(e.get('community_id', '?'), 100)}: "
+                  f"{server_text(e.get('message', ''))}"
+                  for e in refused if isinstance(e, dict) and "field" not in e]  # fmt: skip
+        processed = answer.get("processed") if isinstance(answer, dict) else None
+        if not processed and not lines and len(refused) == len(errors):  # refused, saying nothing
+            said = answer.get("message") if isinstance(answer, dict) else None
+            lines.append(f"  {server_text(said or 'no request was made')}")
+        return lines
 
     # files ---------------------------------------------------------------------------------
 
