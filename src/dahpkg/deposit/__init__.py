@@ -1,8 +1,10 @@
 """The last stage: deposit the supplementary bundle in a repository, for a DOI.
 
-`run` holds the deposit every repository shares (`run.deposit`: resume, reconcile lost
-answers, verify every checksum, publish only when asked); `http` the requests (retries, origin
-checks), `token` the token, `state` the state file and `outcome` what a run did. `repository`
+`run` holds the deposit every repository shares (`run.deposit`: its steps, resuming from the
+state file, publishing only when asked), `reconcile` the recognition of earlier depositions and
+of lost answers, `sync` the files and their checksums, `citing` the DOI inside the bundle;
+`http` the requests (retries, origin checks), `token` the token, `state` the state file and
+`outcome` what a run did. `repository`
 defines the seam a repository implements, and `REPOSITORIES` is the registry: one entry per
 repository, from which the ``dahpkg deposit`` commands and the README's list are derived.
 Zenodo is the first.

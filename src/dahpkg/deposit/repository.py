@@ -1,8 +1,9 @@
 """The repository seam: what a repository implements, and its entry in the registry.
 
-A deposit's steps and guarantees are the same everywhere and live in `dahpkg.deposit.run`:
-resume an interrupted run's draft, never create a second deposition when an answer is lost,
-upload what is missing, check every checksum, set the metadata, publish only when asked. A
+A deposit's steps and guarantees are the same everywhere and live in `dahpkg.deposit.run`
+(with `reconcile` and `sync`): resume an interrupted run's draft, never create a second
+deposition when an answer is lost, upload what is missing, check every checksum, set the
+metadata, publish only when asked. A
 repository supplies the calls behind those steps (the `Repository` protocol) and says, in its
 `RepositorySpec`, how it is named, where it is, how its token is made and kept, what metadata
 it is sent and which requests a dry run would make. Adding a repository is one entry in
