@@ -327,16 +327,82 @@ def test_new_version_crash_then_rerun(double: DataverseDouble, tmp_path: Path,
     assert new.published and [v.number for v in only(double).versions] == [(1, 0), (2, 0)]
 
 
-def test_validation_errors_one_line_per_field(double: DataverseDouble, tmp_path: Path) -> None:
+def test_a_collection_requiring_more_fields_stops_before_anything_is_made(
+    double: DataverseDouble, tmp_path: Path
+) -> None:
+    # validateDatasetJson answers 200 whether the metadata passes or not, the verdict in its
+    # message (IQSS/dataverse DataverseServiceBean.isDatasetJsonValid; DatasetsIT asserts 200).
+    double.required = (*double.required, "productionDate", "grantNumber")
+    with pytest.raises(DepositError) as caught:
+        run_deposit(double, tmp_path / "state.json")
+    assert str(caught.value).splitlines() == [
+        "checking the metadata against the collection dah: Dataverse found the metadata "
+        "invalid for this collection:",
+        "  #/datasetVersion/metadataBlocks/citation/fields: required field productionDate missing",
+        "  #/datasetVersion/metadataBlocks/citation/fields: required field grantNumber missing",
+        "Correct these in datapackage.json or publication.toml (a collection may require more "
+        "than Dataverse's own fields) and run again.",
+    ]
+    assert creates(double) == 0 and not double.datasets
+
+
+def test_a_licence_the_installation_lacks_is_refused_by_the_parser(
+    double: DataverseDouble, tmp_path: Path
+) -> None:
+    # The schema check passes it; the parser refuses it on create, 400 (Dataverses.parseDataset).
     double.licenses.pop("CC BY 4.0")
     with pytest.raises(DepositError) as caught:
         run_deposit(double, tmp_path / "state.json")
-    lines = str(caught.value).splitlines()
-    assert lines[0].startswith(
-        "checking the metadata against the collection dah: Dataverse answered 400"
-    )  # before anything is made
-    assert creates(double) == 0
-    assert any(line.strip().startswith("license:") for line in lines)
+    assert str(caught.value).splitlines() == [
+        "creating the dataset in the collection dah: Dataverse answered 400 Bad Request: Error "
+        "parsing Json",
+        "  Invalid or unsupported license: CC BY 4.0",
+        "Correct these in datapackage.json or publication.toml and run again.",
+    ]
+    assert not double.datasets
+
+
+def test_a_validation_failure_is_a_403_said_one_line_per_reason(double: DataverseDouble) -> None:
+    from dahpkg.deposit.dataverse import explain
+
+    version = _version()
+    contact = next(f for f in version["metadataBlocks"]["citation"]["fields"]
+                   if f["typeName"] == "datasetContact")  # fmt: skip
+    contact["value"][0]["datasetContactEmail"]["value"] = "nobody"
+    version["metadataBlocks"]["citation"]["fields"] = [
+        f for f in version["metadataBlocks"]["citation"]["fields"] if f["typeName"] != "title"
+    ]
+    with httpx.Client(base_url=double.url, headers={"X-Dataverse-key": TOKEN}) as http:
+        answer = http.post(f"/dataverses/{COLLECTION}/datasets", json={"datasetVersion": version})
+    # An IllegalCommandException (AbstractDatasetCommand.validateOrDie): 403, not 400.
+    assert answer.status_code == 403
+    assert explain("creating the dataset", answer).splitlines() == [
+        "creating the dataset: Dataverse answered 403 Forbidden: Validation Failed",
+        "  title is required. (Invalid value:edu.harvard.iq.dataverse.DatasetField[ id=null ])",
+        "  nobody is not a valid email address. (Invalid value:nobody).",
+        "Correct these in datapackage.json or publication.toml and run again.",
+    ]
+
+
+def test_a_publication_a_workflow_finishes_is_waited_for(double: DataverseDouble,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    # 202 {"status": "WORKFLOW_IN_PROGRESS"} (Datasets.publishDataset, AbstractApiBean.accepted)
+    double.workflow = True
+    done = run_deposit(double, tmp_path / "state.json", publish=True)
+    assert done.published and done.doi == only(double).pid.removeprefix("doi:")
+    assert any(r.status == 202 for r in double.requests)
+    assert [v.number for v in only(double).versions] == [(1, 0)]
+
+
+def test_a_lock_no_wait_lifts_is_said_at_once(double: DataverseDouble, tmp_path: Path) -> None:
+    sleeps = Sleeps()
+    state = tmp_path / "state.json"
+    run_deposit(double, state)
+    only(double).locks["InReview"] = float("inf")  # submitted for review on Dataverse
+    with pytest.raises(DepositError, match="waits for a curator") as caught:
+        run_deposit(double, state, sleeps, publish=True)
+    assert str(caught.value).startswith("setting the metadata: dataset 41 is locked (InReview)")
+    assert sleeps == []  # not waited out for 300 s
 
 
 # --- the command ------------------------------------------------------------------------------

@@ -3,13 +3,18 @@ real HTTP on 127.0.0.1.
 
 Behaves as the reference's sections 2 to 7 and its pitfalls say: the token only in
 ``X-Dataverse-key`` (or ``?key=``), 401 for a bad token *and* for no permission; the envelope
-``{"status": "OK", "data": ...}``; create 201 with a PID assigned at once; the required citation
-fields and controlled vocabularies checked (400 "Validation Failed"); native add (200) with
+``{"status": "OK", "data": ...}``; create 201 with a PID assigned at once; metadata refused as
+IQSS/dataverse's code refuses it: ``validateDatasetJson`` answers 200 either way with its verdict
+in the message, create and edit answer 400 "Error parsing Json" for what the parser refuses (a
+controlled value or licence unknown) and 403 "Validation Failed: a, b." for a missing required
+field or a bad e-mail (``validateOrDie``); native add (200) with
 tabular ingest ON unless ``"tabIngest":"false"``: CSV/XLSX/SAV/DTA become ``.tab`` with the
 original's md5 kept and an ``Ingest`` lock for a while; a re-sent name renamed ``-1``; a ``.zip``
 unpacked into its members (a zip inside it kept whole); a published dataset's edit makes one
 DRAFT; publish asynchronous behind a ``finalizePublication`` lock, 403 while locked, 403 for a
-``minor`` first publication, 409 without a licence. Faults are injected like the Zenodo double's:
+``minor`` first publication, 409 without a licence; with ``workflow`` set, publish answers 202
+``{"status": "WORKFLOW_IN_PROGRESS"}`` and releases the version once its Workflow lock is lifted;
+a file deleted while the dataset is locked, 400. Faults are injected like the Zenodo double's:
 429 with Retry-After, an HTML 502/504 before or after the action, a connection reset during the
 request or after the action, and a slow answer.
 
@@ -88,6 +93,7 @@ class Dataset:
     pid: str
     versions: list[Version] = field(default_factory=list)
     locks: dict[str, float] = field(default_factory=dict)  # type -> monotonic end
+    pending: tuple[int, int] | None = None  # released once the Workflow lock is lifted
 
     @property
     def latest(self) -> Version:
@@ -105,6 +111,8 @@ class DataverseDouble:
         self.tokens = {TOKEN: "@author", GUEST_TOKEN: "@guest"}
         self.lock_seconds = lock_seconds
         self.licenses = dict(LICENSES)  # the installation's active licences
+        self.required = REQUIRED  # the collection's required fields (it may add its own)
+        self.workflow = False  # True: a pre-publish workflow runs, publish answers 202
         self.corrupt: list[str] = []  # names whose next upload arrives with a byte changed
         self.delay = 3.0
         self.datasets: dict[int, Dataset] = {}
@@ -175,6 +183,7 @@ class DataverseDouble:
         return out
 
     def dump(self, d: Dataset) -> dict[str, Any]:
+        self._locked(d)
         pid = d.pid.removeprefix("doi:")
         return {"id": d.id, "identifier": pid.split("/", 1)[1], "persistentUrl":
                 f"https://doi.org/{pid}", "protocol": "doi", "authority": pid.split("/")[0],
@@ -197,10 +206,11 @@ class DataverseDouble:
                               "persistentUrl": f"https://doi.org/{d.pid[4:]}"}
                              for d in self.datasets.values()]  # fmt: skip
             if m[2] == "validateDatasetJson" and method == "POST":
+                self._may(user)  # AddDataset
                 version = _json(body).get("datasetVersion")
-                _validate(version if isinstance(version, dict) else {}, self.licenses)
-                return 200, {"message": "The Dataset JSON provided is valid for this Dataverse "
-                                        "Collection."}  # fmt: skip
+                verdict = _schema_check(version if isinstance(version, dict) else {},
+                                        self.required)  # fmt: skip
+                return 200, {"message": verdict}  # AbstractApiBean.ok(String)
             if m[2] == "datasets" and method == "POST":
                 self._may(user)
                 return 201, self._create(body)
@@ -214,7 +224,12 @@ class DataverseDouble:
             for d in self.datasets.values():
                 for f in list(d.latest.files):
                     if f.id == int(m[1]):
-                        self._unlocked(d, "This dataset is locked")
+                        if self._locked(d):  # the command fails; Files.java answers 400
+                            raise Reply(
+                                400,
+                                f"Delete failed for file ID {f.id} (CommandException)"
+                                f": Dataset is locked. Reason: {self._locked(d)[0]}",
+                            )
                         self._draft(d).files[:] = [x for x in d.latest.files if x.id != f.id]
                         return 200, {"message": f"Deleted file {f.id}"}
             raise Reply(404, f"File with ID {m[1]} not found.")
@@ -238,7 +253,7 @@ class DataverseDouble:
         version = _json(body).get("datasetVersion")
         if not isinstance(version, dict):
             raise Reply(400, "Error parsing datasetVersion: missing datasetVersion")
-        _validate(version, self.licenses)
+        _checked(version, self.licenses, self.required, "Error parsing Json: ")
         d = Dataset(self._id(), f"doi:10.5072/FK2/DV{self.next_id:04d}")
         d.versions.append(Version(version))
         self.datasets[d.id] = d
@@ -253,6 +268,8 @@ class DataverseDouble:
     def _locked(self, d: Dataset) -> list[str]:
         now = time.monotonic()
         d.locks = {k: end for k, end in d.locks.items() if end > now}
+        if d.pending is not None and "Workflow" not in d.locks:  # the workflow went on
+            d.latest.number, d.pending = d.pending, None
         return list(d.locks)
 
     def _unlocked(self, d: Dataset, message: str) -> None:
@@ -278,7 +295,7 @@ class DataverseDouble:
             self._may(user)
             self._unlocked(d, "This dataset is locked")
             version = _json(body)
-            _validate(version, self.licenses)
+            _checked(version, self.licenses, self.required, "Error parsing dataset version: ")
             self._draft(d).metadata = version
             return 200, self._version(d, d.latest)
         if method == "POST" and rest == "/add":
@@ -287,7 +304,9 @@ class DataverseDouble:
             return 200, {"files": self._add(d, headers, body)}
         if method == "POST" and rest == "/actions/:publish":
             self._may(user)
-            return 200, self._publish(d, query.get("type", [""])[0])
+            published = self._publish(d, query.get("type", [""])[0])
+            # Datasets.publishDataset: 202 when a workflow will finish the publication
+            return (202 if self.workflow else 200), published
         raise Reply(404, "API endpoint does not exist on this server.")
 
     def _find_version(self, d: Dataset, spec: str) -> Version:
@@ -356,41 +375,94 @@ class DataverseDouble:
             raise Reply(409, "Dataset must have a valid license or Custom Terms Of Use "
                              "configured before it can be published.")  # fmt: skip
         last = released[-1] if released else (0, 0)
-        d.latest.number = (last[0] + 1, 0) if kind == "major" else (last[0], last[1] + 1)
+        number = (last[0] + 1, 0) if kind == "major" else (last[0], last[1] + 1)
+        if self.workflow:  # the pre-publish workflow runs first, the version still a draft
+            d.pending = number
+            d.locks["Workflow"] = time.monotonic() + self.lock_seconds
+            return self.dump(d)
+        d.latest.number = number
         d.locks["finalizePublication"] = time.monotonic() + self.lock_seconds
         return self.dump(d)
 
 
-def _validate(version: dict[str, Any], licenses: dict[str, str] = LICENSES) -> None:
+REQUIRED = ("title", "author", "datasetContact", "dsDescription", "subject")  # citation.tsv
+FAILED = "The Dataset JSON provided failed validation with the following error:"
+VALID = "The Dataset JSON provided is valid for this Dataverse Collection."
+
+
+def _fields(version: dict[str, Any]) -> list[Any]:
     fields = (version.get("metadataBlocks") or {}).get("citation", {}).get("fields")
-    if not isinstance(fields, list):
-        raise Reply(400, "Validation Failed: metadataBlocks.citation.fields is missing")
-    by = {f.get("typeName"): f for f in fields if isinstance(f, dict)}
+    return fields if isinstance(fields, list) else []
+
+
+def _parse_errors(version: dict[str, Any], licenses: dict[str, str]) -> list[str]:
+    """What Dataverse's JsonParser refuses (a 400): a field's shape, a controlled value it does
+    not hold, a licence the installation does not list."""
     errors = []
-    for f in fields:
-        if not {"typeName", "typeClass", "multiple", "value"} <= set(f):
-            errors.append(f"{f.get('typeName')}: typeName, typeClass, multiple and value needed")
+    for f in _fields(version):
+        if not isinstance(f, dict) or not {"typeName", "typeClass", "multiple", "value"} <= set(f):
+            errors.append(f"{f.get('typeName') if isinstance(f, dict) else f} missing a field "
+                          "named 'value'")  # fmt: skip
         elif f["multiple"] != isinstance(f["value"], list):
-            errors.append(f"{f['typeName']}: value must be a list exactly when multiple")
-    for name in ("title", "author", "datasetContact", "dsDescription", "subject"):
-        if name not in by:
-            errors.append(f"{name} is required")
+            errors.append(f"incorrect multiple   for field {f['typeName']}")
+    by = {f.get("typeName"): f for f in _fields(version) if isinstance(f, dict)}
     for subject in (by.get("subject") or {}).get("value") or []:
         if subject not in SUBJECTS:
-            errors.append(f"subject: '{subject}' is not a valid value")
+            errors.append(f"Value '{subject}' does not exist in type 'subject'")
     for author in (by.get("author") or {}).get("value") or []:
         scheme = author.get("authorIdentifierScheme", {}).get("value")
         if scheme is not None and scheme not in SCHEMES:
-            errors.append(f"authorIdentifierScheme: '{scheme}' is not a valid value")
-    for contact in (by.get("datasetContact") or {}).get("value") or []:
-        if "@" not in str(contact.get("datasetContactEmail", {}).get("value", "")):
-            errors.append("datasetContactEmail: a valid e-mail address is required")
+            errors.append(f"Value '{scheme}' does not exist in type 'authorIdentifierScheme'")
     licence = version.get("license")
-    if licence is not None and licenses.get(licence.get("name")) != licence.get("uri"):
-        errors.append(f"license: '{licence.get('name')}' is not an active license")
-    if errors:
-        fields = dict(e.split(": ", 1) if ": " in e else (e.split(" ")[0], e) for e in errors)
-        raise Reply(400, "Validation Failed: " + " ".join(errors), fieldErrors=fields)
+    if isinstance(licence, dict) and licenses.get(licence.get("name")) != licence.get("uri"):
+        errors.append(f"Invalid or unsupported license: {licence.get('name')}")
+    return errors
+
+
+def _constraint_errors(version: dict[str, Any], required: tuple[str, ...]) -> list[str]:
+    """What DatasetVersion.validate() finds (a 403 "Validation Failed" on create or edit)."""
+    by = {f.get("typeName"): f for f in _fields(version) if isinstance(f, dict)}
+    errors = [f"{name} is required. (Invalid value:edu.harvard.iq.dataverse.DatasetField[ "
+              "id=null ])" for name in required if name not in by]  # fmt: skip
+    for contact in (by.get("datasetContact") or {}).get("value") or []:
+        email = str(contact.get("datasetContactEmail", {}).get("value", ""))
+        if "@" not in email:
+            errors.append(f"{email} is not a valid email address. (Invalid value:{email})")
+    return errors
+
+
+def _checked(version: dict[str, Any], licenses: dict[str, str], required: tuple[str, ...],
+             parsing: str) -> None:  # fmt: skip
+    """A create or an edit: refused as Dataverse refuses it, the parser first."""
+    if not _fields(version):
+        raise Reply(400, f"{parsing}{FAILED_BLOCKS}")
+    parse = _parse_errors(version, licenses)
+    if parse:
+        raise Reply(400, parsing + parse[0])
+    constraints = _constraint_errors(version, required)
+    if constraints:  # an IllegalCommandException: 403, not 400 (DatasetsIT)
+        raise Reply(403, "Validation Failed: " + ", ".join(constraints) + ".")
+
+
+FAILED_BLOCKS = "Metadata blocks not found"
+
+
+def _schema_check(version: dict[str, Any], required: tuple[str, ...]) -> str:
+    """validateDatasetJson's answer: 200 either way, the verdict in its message
+    (DataverseServiceBean.isDatasetJsonValid; DatasetsIT asserts 200 for a failure)."""
+    problems = [
+        f" #/datasetVersion/metadataBlocks/citation/fields: required field {name} missing"
+        for name in required
+        if name not in {f.get("typeName") for f in _fields(version) if isinstance(f, dict)}
+    ]
+    by = {f.get("typeName"): f for f in _fields(version) if isinstance(f, dict)}
+    for subject in (by.get("subject") or {}).get("value") or []:
+        if subject not in SUBJECTS:
+            problems.append(f" Controlled vocabulary for key:subject typeName:subject "
+                            f"value:'{subject}' is not valid.")  # fmt: skip
+    if not _fields(version):
+        problems.append(" #/datasetVersion: required key [metadataBlocks] not found")
+    return f"{FAILED}{''.join(problems)}" if problems else VALID
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -485,7 +557,8 @@ def _handler(double: DataverseDouble) -> type[BaseHTTPRequestHandler]:
                 return self._send(record, 504, HTML_504)
             if fault == "reset-after":
                 return self._reset()
-            return self._send(record, status, {"status": "OK", "data": payload})
+            kind = "WORKFLOW_IN_PROGRESS" if status == 202 else "OK"  # AbstractApiBean
+            return self._send(record, status, {"status": kind, "data": payload})
 
         def _reset(self) -> None:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import uuid
 import zipfile
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
 TITLE = "Dataverse"
 LOCK_SECONDS = 300.0  # how long a lock is waited out (python-dvuploader waits as long)
 MOST_DATASETS = 1000  # a collection's datasets looked through for this version's
+IN_PROGRESS = "WORKFLOW_IN_PROGRESS"  # a publication accepted, a workflow to finish it
+# Locks that no waiting lifts: a curator must act, or an administrator.
+STUCK = {
+    "InReview": "it was submitted for review, and waits for a curator to publish or return it",
+    "FileValidationFailed": "some of its files failed Dataverse's "
+    "fixity check, which an administrator of the installation must look into",
+}
 
 
 class DataverseAPI:
@@ -45,12 +53,25 @@ class DataverseAPI:
     def close(self) -> None:
         self.client.close()
 
-    def call(self, step: str, method: str, path: str, **options: Any) -> Any:
-        """The ``data`` of the answer to ``method path`` (None for a 404 with missing_ok)."""
+    def envelope(self, step: str, method: str, path: str, **options: Any) -> dict[str, Any] | None:
+        """The whole answer to ``method path``, its envelope checked (None for a 404 with
+        missing_ok). Dataverse answers ``{"status": "OK", ...}``, and a publication that a
+        workflow will finish ``202 {"status": "WORKFLOW_IN_PROGRESS", ...}``
+        (``AbstractApiBean.accepted``)."""
         answer = self.client.request(step, method, f"{self.base}/{path}", **options)
         if answer is None:
             return None
-        if not isinstance(answer, dict) or answer.get("status") != "OK" or "data" not in answer:
+        if not isinstance(answer, dict) or answer.get("status") not in ("OK", IN_PROGRESS):
+            raise DepositError(f"{step}: {self.base} did not answer as Dataverse does "
+                               '({"status": "OK", "data": ...}): check --base-url')  # fmt: skip
+        return answer
+
+    def call(self, step: str, method: str, path: str, **options: Any) -> Any:
+        """The ``data`` of the answer to ``method path`` (None for a 404 with missing_ok)."""
+        answer = self.envelope(step, method, path, **options)
+        if answer is None:
+            return None
+        if "data" not in answer:
             raise DepositError(f"{step}: {self.base} did not answer as Dataverse does "
                                '({"status": "OK", "data": ...}): check --base-url')  # fmt: skip
         return answer["data"]
@@ -89,10 +110,26 @@ class DataverseAPI:
 
     def validate(self, collection: str, version: dict[str, Any]) -> None:
         """Checked against the collection's own required fields first: a dataset created with
-        incomplete metadata cannot always be mended by a client (datalad-dataverse#194)."""
+        incomplete metadata cannot always be mended by a client (datalad-dataverse#194).
+
+        Dataverse answers 200 whether the metadata passes or not, and says which in its message
+        (``DataverseServiceBean.isDatasetJsonValid``): in ``data.message``, or in ``message``
+        where the installation unified its messages (``AbstractApiBean.ok(String)``)."""
         step = f"checking the metadata against the collection {collection}"
-        self.call(step, "POST", f"dataverses/{segment(collection)}/validateDatasetJson",
-                  body={"datasetVersion": version})  # fmt: skip
+        answer = self.envelope(step, "POST",
+                               f"dataverses/{segment(collection)}/validateDatasetJson",
+                               body={"datasetVersion": version}) or {}  # fmt: skip
+        data = answer.get("data")
+        said = data.get("message") if isinstance(data, dict) else answer.get("message")
+        text = str(said or "")
+        if re.search(r"(?i)\bfail", text):
+            lines = [f"{step}: Dataverse found the metadata invalid for this collection:"]
+            lines += [f"  {line}" for line in field_lines(text)]
+            lines.append(
+                "Correct these in datapackage.json or publication.toml (a collection "
+                "may require more than Dataverse's own fields) and run again."
+            )
+            raise DepositError("\n".join(lines))
 
     def create(self, collection: str, version: dict[str, Any]) -> int:
         step = f"creating the dataset in the collection {collection}"
@@ -151,8 +188,13 @@ class DataverseAPI:
                 raise self.odd(step, "a list of locks")
             if not locks:
                 return
-            kinds = ", ".join(server_text(lk.get("lockType", "?"), 40) for lk in locks[:5]
-                              if isinstance(lk, dict))  # fmt: skip
+            types = [str(lk.get("lockType", "?")) for lk in locks[:5] if isinstance(lk, dict)]
+            kinds = ", ".join(server_text(t, 40) for t in types)
+            stuck = [STUCK[t] for t in types if t in STUCK]
+            if stuck:  # waiting would only delay the same answer
+                raise DepositError(f"{step}: dataset {dataset_id} is locked ({kinds}): "
+                                   f"{stuck[0]}. Run the same command again once it is "
+                                   "lifted; nothing is lost.")  # fmt: skip
             if time.monotonic() > end:
                 raise DepositError(
                     f"{step}: dataset {dataset_id} is still locked ({kinds}) after "
@@ -191,6 +233,28 @@ def _form(name: str, data: bytes, options: dict[str, str]) -> tuple[bytes, str]:
     )
 
 
+# How Dataverse begins a message that refuses metadata: its constraints on create or edit
+# (``AbstractDatasetCommand.validateOrDie``, a 403), its parser (``Dataverses.parseDataset``,
+# ``Datasets.updateDraftVersion``, a 400).
+REFUSED = ("Validation Failed:", "Error parsing Json:", "Error parsing dataset version:")
+# Where one reason ends and the next begins: "..., msg (Invalid value:x), msg2 (...)." after
+# validateOrDie; " #/datasetVersion/...: msg #/..." after the JSON schema check.
+_BREAK = re.compile(r"(?<=\)),\s+|\s+(?=#/)")
+
+
+def field_lines(message: str) -> list[str]:
+    """A message of Dataverse's that refuses metadata, one reason a line (a screenful at most),
+    without its preamble, in Dataverse's words through `server_text`.
+
+    >>> field_lines("Validation Failed: Title is required. (Invalid value:x), E-mail is not "
+    ...             "valid (Invalid value:y).")
+    ['Title is required. (Invalid value:x)', 'E-mail is not valid (Invalid value:y).']
+    """
+    _, colon, rest = message.partition(":")
+    parts = [p.strip() for p in _BREAK.split(rest if colon else message)]
+    return [server_text(p, 300) for p in parts if p][:20]
+
+
 def explain(step: str, response: httpx.Response) -> str:
     """One clear message for a failed request: the step, the status, Dataverse's message, one
     line per field for a validation error, and what to do. Dataverse's words pass through
@@ -199,12 +263,19 @@ def explain(step: str, response: httpx.Response) -> str:
         body = load_json(response.content, "Dataverse's answer")
     except (ValueError, InputError):
         body = None
-    message = server_text(body.get("message", "")) if isinstance(body, dict) else ""
+    said = str(body.get("message", "")) if isinstance(body, dict) else ""
+    # A refused metadata says why field by field, in one message: one line each.
+    fields = field_lines(said) if said.startswith(REFUSED) else []
+    message = server_text(said.split(":", 1)[0] if fields else said)
     lines = [f"{step}: Dataverse answered {status_text(response)}"
              + (f": {message}" if message else "")]  # fmt: skip
+    lines += [f"  {line}" for line in fields]
     errors = body.get("fieldErrors") if isinstance(body, dict) else None
     for name, text in list(errors.items())[:20] if isinstance(errors, dict) else []:
         lines.append(f"  {server_text(name, 100)}: {server_text(text)}")
+    if fields:
+        lines.append("Correct these in datapackage.json or publication.toml and run again.")
+        return "\n".join(lines)
     status = response.status_code
     if status == 401:
         lines.append(
