@@ -78,7 +78,9 @@ def adds(double: DataverseDouble) -> int:
 
 
 def local_files(doi: str, package: Path | None = None) -> dict[str, str]:
-    prepared = prepare(package, risk_accepted=CONSENT).citing(doi, "the test")
+    # The bundle names the installation by the host of its address (the double's) as publisher.
+    prepared = prepare(package, risk_accepted=CONSENT).deposited_in("127.0.0.1")
+    prepared = prepared.citing(doi, "the test")
     files = upload_set(build_supplement(prepared))
     return {n: hashlib.md5(d).hexdigest() for n, d in files.items()}
 

@@ -46,7 +46,8 @@ def run(double: InvenioDouble, state: Path, path: Path | None = None,
 
 def local_files(doi: str, path: Path | None = None) -> dict[str, str]:
     prepared = prepare(path, risk_accepted=CONSENT)
-    files = upload_set(build_supplement(prepared.citing(doi, "the test")))
+    # The bundle names the repository as publisher: --publisher, as `run` passes it.
+    files = upload_set(build_supplement(prepared.deposited_in(PUBLISHER).citing(doi, "the test")))
     return {n: hashlib.md5(d).hexdigest() for n, d in files.items()}
 
 

@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from dahpkg.deposit.token import Token, read_token
+from dahpkg.errors import InputError
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
     from dahpkg.export import Supplement
 
 DraftId = int | str
+# Instances whose name is documented, by host: the publisher their records' DOI registration
+# gives (../shared/reference/invenio-rdm-api.md §6: "publisher": "Zenodo" on Zenodo).
+NAMED_HOSTS = {"zenodo.org": "Zenodo", "sandbox.zenodo.org": "Zenodo"}
+MOST_PUBLISHER = 200  # characters of a publisher's name given by hand
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,30 @@ class RepositorySpec:
     sandbox_url: str | None = None  # a test instance, offered as --sandbox
     numeric_ids: bool = True  # --new-version-of takes a number; else a text id (InvenioRDM)
     options: tuple[Option, ...] = ()  # its own command-line options
+    # The publisher of its records where the repository is one service ("Zenodo"); "" for
+    # software that institutions run under names of their own (see `publisher_at`).
+    publisher: str = ""
+
+    def publisher_at(self, server: str, options: Mapping[str, str]) -> str:
+        """The repository at ``server`` as the bundle's metadata name its publisher: the name
+        the user gave (``--publisher``), else the repository's own, else the name of an
+        instance whose name is documented (`NAMED_HOSTS`), else the host of the address the
+        user gave. An instance's name is never guessed.
+
+        >>> from dahpkg.deposit import get
+        >>> get("invenio").publisher_at("https://rdm.example.org/api", {})
+        'rdm.example.org'
+        >>> get("invenio").publisher_at("https://zenodo.org/api", {})
+        'Zenodo'
+        """
+        given = str(options.get("publisher") or "").strip()
+        if len(given) > MOST_PUBLISHER or not given.isprintable():
+            raise InputError(
+                f"--publisher: give the repository's name as its records show it, on one line "
+                f"and at most {MOST_PUBLISHER} characters"
+            )
+        host = (urlsplit(server).hostname or "").lower()
+        return given or self.publisher or NAMED_HOSTS.get(host, host)
 
     def read_token(self, token_file: str | Path | None = None,
                    environ: dict[str, str] | None = None) -> Token:  # fmt: skip

@@ -69,7 +69,9 @@ def deposit(
 ) -> Outcome:
     """Deposit the package of ``path`` in the repository ``spec`` at ``base_url`` (its default
     address when None; see the module's text). ``options``: the repository's own
-    (`dahpkg.deposit.repository.Option`), e.g. Dataverse's ``collection``.
+    (`dahpkg.deposit.repository.Option`), e.g. Dataverse's ``collection``. The bundle's metadata
+    name the repository as publisher (`RepositorySpec.publisher_at`: InvenioRDM's
+    ``publisher``, else the repository's name where it is known, else the address's host).
 
     ``token`` defaults to the one `RepositorySpec.read_token` finds; a dry run needs none and
     sends nothing.
@@ -77,15 +79,17 @@ def deposit(
     from dahpkg.export import prepare
 
     server = check_base_url(base_url or spec.default_url)
+    own = dict(options or {})
+    publisher = spec.publisher_at(server, own)
     progress("validating the package and checking its disclosure risk")
     prepared = prepare(
         path, risk_accepted=risk_accepted, generalise=generalise, not_identifiers=not_identifiers
-    )
+    ).deposited_in(publisher)
     state = DepositState(
         Path(state_file) if state_file else default_state_file(spec.name), spec.title
     )
     session = Session(spec, prepared, state, server, new_version_of, progress)
-    session.options = dict(options or {})
+    session.options = own
     if dry_run:
         return session.plan(publish)
     repository = spec.open(server, token or spec.read_token(), http=http, retry=retry,

@@ -228,6 +228,7 @@ ZENODO = RepositorySpec(
     connect=ZenodoRepository,
     metadata=metadata,
     requests=requests,
+    publisher=TITLE,  # the legacy deposit API is Zenodo's own: its records are Zenodo's
 )
 
 

@@ -1,0 +1,150 @@
+"""The bundle's DataCite record names, as publisher, the repository the deposit went to: Zenodo
+on Zenodo, an institution's InvenioRDM or Dataverse by the name the user gave (--publisher) or
+else by the host of its address; never Zenodo for a deposit elsewhere."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from dahpkg.cli import main
+from dahpkg.deposit import get
+from dahpkg.deposit.http import Retry
+from dahpkg.deposit.run import deposit
+from dahpkg.deposit.token import Token
+from dahpkg.errors import InputError
+from dahpkg.export import build_supplement, prepare
+
+from support.dataverse_double import COLLECTION, DataverseDouble
+from support.dataverse_double import TOKEN as DATAVERSE_TOKEN
+from support.helpers import CONSENT
+from support.invenio_double import TOKEN, InvenioDouble
+
+DATACITE = "{http://datacite.org/schema/kernel-4}"
+RDM = "https://rdm.example.org"
+DATAVERSE = "https://dataverse.example.edu"
+
+
+class Elsewhere(httpx.BaseTransport):
+    """Requests to any address delivered to a double on 127.0.0.1, as if it served there."""
+
+    def __init__(self, port: int) -> None:
+        self.inner, self.port = httpx.HTTPTransport(), port
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port)
+        return self.inner.handle_request(request)
+
+
+class RemoteInvenio(InvenioDouble):
+    """The InvenioRDM double, its links naming https://rdm.example.org."""
+
+    @property
+    def root(self) -> str:
+        return RDM
+
+
+class RemoteDataverse(DataverseDouble):
+    """The Dataverse double, its links naming https://dataverse.example.edu."""
+
+    @property
+    def root(self) -> str:
+        return DATAVERSE
+
+
+@pytest.fixture
+def invenio() -> Iterator[InvenioDouble]:
+    server = RemoteInvenio().start()
+    yield server
+    server.stop()
+
+
+def publisher(files: dict[str, bytes]) -> tuple[str, str]:
+    """The publisher datacite.xml and datacite.json name."""
+    xml = ElementTree.fromstring(files["datacite.xml"]).find(f"{DATACITE}publisher")
+    assert xml is not None
+    return xml.text or "", json.loads(files["datacite.json"])["publisher"]["name"]
+
+
+def deposit_to_rdm(double: InvenioDouble, tmp_path: Path, **own: str) -> dict[str, bytes]:
+    with httpx.Client(transport=Elsewhere(double.server.server_port)) as http:
+        outcome = deposit(get("invenio"), None, base_url=f"{RDM}/api", token=Token(TOKEN, "t"),
+                          risk_accepted=CONSENT, state_file=tmp_path / "state.json",
+                          options=own, http=http,
+                          retry=Retry(attempts=3, base=0.01, sleep=lambda _: None))  # fmt: skip
+    assert outcome.cited_doi and outcome.html.startswith(f"{RDM}/")
+    return double.records[str(outcome.deposition)].files
+
+
+def test_an_institutions_invenio_is_named_by_its_host_not_zenodo(
+    invenio: InvenioDouble, tmp_path: Path
+) -> None:
+    files = deposit_to_rdm(invenio, tmp_path)
+    assert publisher(files) == ("rdm.example.org", "rdm.example.org")
+
+
+def test_the_name_given_with_publisher_is_the_one_in_the_record_and_the_bundle(
+    invenio: InvenioDouble, tmp_path: Path
+) -> None:
+    name = "Example University Research Data"
+    files = deposit_to_rdm(invenio, tmp_path, publisher=name)
+    (record,) = invenio.records.values()
+    assert publisher(files) == (name, name) == (record.metadata["publisher"],) * 2
+
+
+def test_a_dataverse_installation_is_named_by_its_host(tmp_path: Path) -> None:
+    double = RemoteDataverse(lock_seconds=0.01).start()
+    try:
+        with httpx.Client(transport=Elsewhere(double.server.server_port)) as http:
+            outcome = deposit(get("dataverse"), None, base_url=f"{DATAVERSE}/api",
+                              token=Token(DATAVERSE_TOKEN, "t"), risk_accepted=CONSENT,
+                              state_file=tmp_path / "state.json", http=http,
+                              options={"collection": COLLECTION},
+                              retry=Retry(attempts=3, base=0.01, sleep=lambda _: None))  # fmt: skip
+        (dataset,) = double.datasets.values()
+    finally:
+        double.stop()
+    files = {f.label: f.data for f in dataset.latest.files}
+    assert outcome.cited_doi and publisher(files) == ("dataverse.example.edu",) * 2
+
+
+@pytest.mark.parametrize(
+    ("server", "named"),
+    [("https://zenodo.org/api", "Zenodo"), ("https://sandbox.zenodo.org/api", "Zenodo"),
+     ("https://rdm.example.org/api", "rdm.example.org")],
+)  # fmt: skip
+def test_who_publishes_on_each_repository(server: str, named: str) -> None:
+    # The legacy deposit API is Zenodo's own, wherever --base-url points (a local test server).
+    assert get("zenodo").publisher_at("http://127.0.0.1:8000/api", {}) == "Zenodo"
+    assert get("invenio").publisher_at(server, {}) == named
+    assert get("dataverse").publisher_at(server.replace("zenodo", "dv"), {}) != "Zenodo"
+    assert get("invenio").publisher_at(server, {"publisher": " Our RDM "}) == "Our RDM"
+
+
+@pytest.mark.parametrize("given", ["A\x00B", "two\nlines", "x" * 201])
+def test_a_publisher_name_that_cannot_be_one_is_refused(given: str) -> None:
+    with pytest.raises(InputError, match="--publisher: give the repository's name"):
+        get("invenio").publisher_at("https://rdm.example.org/api", {"publisher": given})
+
+
+def test_a_control_character_in_publisher_is_exit_2_before_anything_is_sent(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("INVENIO_TOKEN", "not-sent")
+    result = CliRunner().invoke(main, ["deposit", "invenio", "--base-url", f"{RDM}/api",
+                                       "--publisher", "Ours\x1b[2J", "--risk-accepted", CONSENT,
+                                       "--state-file", str(tmp_path / "s.json")])  # fmt: skip
+    assert result.exit_code == 2 and "--publisher: give the repository's name" in result.output
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_a_bundle_exported_by_hand_still_names_zenodo() -> None:
+    files = build_supplement(prepare(None, risk_accepted=CONSENT).citing("10.5072/x.1", "t")).files
+    assert publisher(files) == ("Zenodo", "Zenodo")
