@@ -113,6 +113,8 @@ class DataverseDouble:
         self.licenses = dict(LICENSES)  # the installation's active licences
         self.required = REQUIRED  # the collection's required fields (it may add its own)
         self.workflow = False  # True: a pre-publish workflow runs, publish answers 202
+        self.hidden: set[str] = set()  # files the listing leaves out
+        self.listing_md5: dict[str, str] = {}  # files the listing gives another md5
         self.corrupt: list[str] = []  # names whose next upload arrives with a byte changed
         self.delay = 3.0
         self.datasets: dict[int, Dataset] = {}
@@ -288,8 +290,13 @@ class DataverseDouble:
         m = re.fullmatch(r"/versions/([^/]+)(/files)?", rest)
         if m and method == "GET":
             version = self._find_version(d, m[1])
-            if m[2]:
-                return 200, [self._file(f) for f in version.files]
+            if m[2]:  # as a faulty server may list them: one left out, one with another md5
+                listed = [self._file(f) for f in version.files if f.label not in self.hidden]
+                for f in listed:
+                    if f["label"] in self.listing_md5:
+                        f["dataFile"]["md5"] = self.listing_md5[f["label"]]
+                        f["dataFile"]["checksum"]["value"] = self.listing_md5[f["label"]]
+                return 200, listed
             return 200, self._version(d, version)
         if method == "PUT" and rest == "/versions/:draft":
             self._may(user)

@@ -66,6 +66,8 @@ class InvenioDouble(ZenodoDouble):
         self.communities = {"dah-registry": "8c3f6a2e-1b7d-4e0a-9f5c-2d4b6a8e0c1f"}
         self.inclusions: list[tuple[str, str]] = []  # (record, community id) requests
         self.closed: set[str] = set()  # communities whose submission policy is closed
+        self.hidden: set[str] = set()  # files the listing leaves out
+        self.listing_md5: dict[str, str] = {}  # files the listing gives another md5
         self.doi_link_root: str | None = None  # set: reserve_doi points to another server
 
     # --- representation ---------------------------------------------------------------------
@@ -126,6 +128,13 @@ class InvenioDouble(ZenodoDouble):
                  "links": {"self": f"{self.url}/records/{r.id}/draft/files/{key}"}}
                 for key, data in r.files.items()]  # fmt: skip
 
+    def listed(self, r: Record) -> list[dict[str, Any]]:
+        """The listing, as a faulty server may give it after a commit that said all was well:
+        a file left out (``hidden``), an md5 other than the one committed (``listing_md5``)."""
+        entries = [e for e in self.entries(r) if e["key"] not in self.hidden]
+        return [e | ({"checksum": f"md5:{self.listing_md5[e['key']]}"}
+                     if e["key"] in self.listing_md5 else {}) for e in entries]  # fmt: skip
+
     # --- the API ----------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict[str, list[str]],
@@ -172,7 +181,7 @@ class InvenioDouble(ZenodoDouble):
             return 201, self.show(r, as_draft=True)
         if rest == "/draft/files":
             if method == "GET":
-                return 200, {"enabled": True, "entries": self.entries(r)}
+                return 200, {"enabled": True, "entries": self.listed(r)}
             if method == "POST":
                 return self._init(r, json.loads(body or b"null"))
         m = re.fullmatch(r"/draft/files/([^/]+)(/content|/commit)?", rest)
