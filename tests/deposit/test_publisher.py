@@ -148,3 +148,13 @@ def test_a_control_character_in_publisher_is_exit_2_before_anything_is_sent(
 def test_a_bundle_exported_by_hand_still_names_zenodo() -> None:
     files = build_supplement(prepare(None, risk_accepted=CONSENT).citing("10.5072/x.1", "t")).files
     assert publisher(files) == ("Zenodo", "Zenodo")
+
+
+def test_the_readme_says_each_repositorys_rule_as_the_code_applies_it() -> None:
+    # The README's table is generated from these words (tests/test_docs.py keeps it current).
+    assert get("zenodo").publisher_rule() == "Zenodo"
+    assert get("invenio").publisher_rule() == (
+        "`--publisher NAME`, else Zenodo on zenodo.org and sandbox.zenodo.org, else the host of "
+        "its address"
+    )
+    assert get("dataverse").publisher_rule() == "the host of its address"

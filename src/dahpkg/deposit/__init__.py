@@ -38,10 +38,17 @@ def get(name: str) -> RepositorySpec:
 
 
 def render_markdown() -> str:
-    """The repositories as the README's table: command, repository, address, token."""
-    lines = ["| command | repository | default address | token |", "|---|---|---|---|"]
+    """The repositories as the README's table: command, what it deposits on, address, the
+    publisher its DataCite record names, token."""
+    lines = [
+        "| command | what it does | address (`--base-url` for another) | publisher in datacite.xml "
+        "| token |",
+        "|---|---|---|---|---|",
+    ]
     for spec in REPOSITORIES:
-        sandbox = f" (`--sandbox`: {spec.sandbox_url})" if spec.sandbox_url else ""
-        lines.append(f"| `dahpkg deposit {spec.name}` | {spec.title} | {spec.default_url}{sandbox} "
-                     f"| `{spec.token_variable}` or `--token-file` |")  # fmt: skip
+        required = "".join(f" --{o.name} {o.metavar}" for o in spec.options if o.required)
+        sandbox = f"; `--sandbox`: {spec.sandbox_url}" if spec.sandbox_url else ""
+        lines.append(f"| `dahpkg deposit {spec.name}{required}` | {spec.help} | "
+                     f"{spec.default_url}{sandbox} | {spec.publisher_rule()} | "
+                     f"`{spec.token_variable}` or `--token-file FILE` |")  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -172,6 +172,19 @@ class RepositorySpec:
         host = (urlsplit(server).hostname or "").lower()
         return given or self.publisher or NAMED_HOSTS.get(host, host)
 
+    def publisher_rule(self) -> str:
+        """How `publisher_at` names this repository, in words (the README's table)."""
+        if self.publisher:
+            return self.publisher
+        rule = ["`--publisher NAME`"] if any(o.name == "publisher" for o in self.options) else []
+        hosts = {urlsplit(u).hostname for u in (self.default_url, self.sandbox_url) if u}
+        named: dict[str, list[str]] = {}
+        for host, name in NAMED_HOSTS.items():
+            if host in hosts:
+                named.setdefault(name, []).append(host)
+        rule += [f"{name} on {' and '.join(where)}" for name, where in named.items()]
+        return ", else ".join([*rule, "the host of its address"])
+
     def read_token(self, token_file: str | Path | None = None,
                    environ: dict[str, str] | None = None) -> Token:  # fmt: skip
         """The token from ``token_file``, else from the repository's environment variable."""
