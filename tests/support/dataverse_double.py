@@ -1,22 +1,21 @@
 """A local Dataverse: the native API as ../shared/reference/dataverse-api.md describes it, over
 real HTTP on 127.0.0.1.
 
+Three modules, one job each: the API's behaviour is here; the HTTP side (sockets, the token,
+the request log, injected faults) is `support.dataverse_http`'s; which metadata a collection
+accepts, and how it refuses the rest, `support.dataverse_metadata`'s. Tests import every name
+from here.
+
 Behaves as the reference's sections 2 to 7 and its pitfalls say: the token only in
 ``X-Dataverse-key`` (or ``?key=``), 401 for a bad token *and* for no permission; the envelope
-``{"status": "OK", "data": ...}``; create 201 with a PID assigned at once; metadata refused as
-IQSS/dataverse's code refuses it: ``validateDatasetJson`` answers 200 either way with its verdict
-in the message, create and edit answer 400 "Error parsing Json" for what the parser refuses (a
-controlled value or licence unknown) and 403 "Validation Failed: a, b." for a missing required
-field or a bad e-mail (``validateOrDie``); native add (200) with
+``{"status": "OK", "data": ...}``; create 201 with a PID assigned at once; native add (200) with
 tabular ingest ON unless ``"tabIngest":"false"``: CSV/XLSX/SAV/DTA become ``.tab`` with the
 original's md5 kept and an ``Ingest`` lock for a while; a re-sent name renamed ``-1``; a ``.zip``
 unpacked into its members (a zip inside it kept whole); a published dataset's edit makes one
 DRAFT; publish asynchronous behind a ``finalizePublication`` lock, 403 while locked, 403 for a
 ``minor`` first publication, 409 without a licence; with ``workflow`` set, publish answers 202
 ``{"status": "WORKFLOW_IN_PROGRESS"}`` and releases the version once its Workflow lock is lifted;
-a file deleted while the dataset is locked, 400. Faults are injected like the Zenodo double's:
-429 with Retry-After, an HTML 502/504 before or after the action, a connection reset during the
-request or after the action, and a slow answer.
+a file deleted while the dataset is locked, 400.
 
 Run it on its own for a manual session (prints the base URL, a collection and a token)::
 
@@ -28,46 +27,25 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
-import struct
-import threading
+import sys
 import time
 import zipfile
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+if __name__ == "__main__":  # run on its own: its sibling modules are found as pytest finds them
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support.dataverse_http import Fault, HttpDouble, Recorded, Reply, _multipart
+from support.dataverse_metadata import LICENSES, REQUIRED, _checked, _schema_check
+
+__all__ = ["COLLECTION", "GUEST_TOKEN", "TOKEN", "DataFile", "Dataset", "DataverseDouble",
+           "Fault", "Recorded", "Reply", "Version"]  # fmt: skip
 
 TOKEN = "dv-double-token-5c1e8b2a"
 GUEST_TOKEN = "dv-double-token-no-rights"  # valid, but not allowed to add to the collection
 COLLECTION = "dah"
-SUBJECTS = {"Medicine, Health and Life Sciences", "Other", "Social Sciences"}
-SCHEMES = {"ORCID", "ROR", "ISNI", "LCNA", "VIAF", "GND", "DAI", "ResearcherID", "ScopusID"}
-LICENSES = {"CC0 1.0": "http://creativecommons.org/publicdomain/zero/1.0",
-            "CC BY 4.0": "http://creativecommons.org/licenses/by/4.0"}  # fmt: skip
 INGESTED = (".csv", ".tsv", ".xlsx", ".sav", ".dta", ".por")
-HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>502</body></html>"
-HTML_504 = b"<html><head><title>504 Gateway Time-out</title></head><body>504</body></html>"
-
-
-@dataclass
-class Fault:
-    method: str
-    path: str  # a regular expression searched in the request path
-    kind: str  # 429, 502, 504, 504-after, reset, reset-after, delay, 500, echo
-    times: int = 1
-    after: int = 0  # matching requests let through first
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    status: int = 0
 
 
 @dataclass
@@ -100,15 +78,9 @@ class Dataset:
         return self.versions[-1]
 
 
-class Reply(Exception):
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(status)
-        self.status, self.body = status, {"status": "ERROR", "message": message, **extra}
-
-
-class DataverseDouble:
+class DataverseDouble(HttpDouble):
     def __init__(self, *, lock_seconds: float = 0.3) -> None:
-        self.tokens = {TOKEN: "@author", GUEST_TOKEN: "@guest"}
+        super().__init__({TOKEN: "@author", GUEST_TOKEN: "@guest"})
         self.lock_seconds = lock_seconds
         self.licenses = dict(LICENSES)  # the installation's active licences
         self.required = REQUIRED  # the collection's required fields (it may add its own)
@@ -116,48 +88,8 @@ class DataverseDouble:
         self.hidden: set[str] = set()  # files the listing leaves out
         self.listing_md5: dict[str, str] = {}  # files the listing gives another md5
         self.corrupt: list[str] = []  # names whose next upload arrives with a byte changed
-        self.delay = 3.0
         self.datasets: dict[int, Dataset] = {}
-        self.faults: list[Fault] = []
-        self.requests: list[Recorded] = []
-        self.lock = threading.RLock()
         self.next_id = 40
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    # --- control ----------------------------------------------------------------------------
-
-    @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    @property
-    def url(self) -> str:
-        return f"{self.root}/api"
-
-    def start(self) -> DataverseDouble:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def inject(self, method: str, path: str, kind: str, times: int = 1, after: int = 0) -> None:
-        with self.lock:
-            self.faults.append(Fault(method, path, kind, times, after))
-
-    def _fault(self, method: str, path: str) -> str | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.times > 0 and fault.method == method and re.search(fault.path, path):
-                    if fault.after > 0:
-                        fault.after -= 1
-                        continue
-                    fault.times -= 1
-                    return fault.kind
-        return None
 
     def _id(self) -> int:
         self.next_id += 1
@@ -392,86 +324,6 @@ class DataverseDouble:
         return self.dump(d)
 
 
-REQUIRED = ("title", "author", "datasetContact", "dsDescription", "subject")  # citation.tsv
-FAILED = "The Dataset JSON provided failed validation with the following error:"
-VALID = "The Dataset JSON provided is valid for this Dataverse Collection."
-
-
-def _fields(version: dict[str, Any]) -> list[Any]:
-    fields = (version.get("metadataBlocks") or {}).get("citation", {}).get("fields")
-    return fields if isinstance(fields, list) else []
-
-
-def _parse_errors(version: dict[str, Any], licenses: dict[str, str]) -> list[str]:
-    """What Dataverse's JsonParser refuses (a 400): a field's shape, a controlled value it does
-    not hold, a licence the installation does not list."""
-    errors = []
-    for f in _fields(version):
-        if not isinstance(f, dict) or not {"typeName", "typeClass", "multiple", "value"} <= set(f):
-            errors.append(f"{f.get('typeName') if isinstance(f, dict) else f} missing a field "
-                          "named 'value'")  # fmt: skip
-        elif f["multiple"] != isinstance(f["value"], list):
-            errors.append(f"incorrect multiple   for field {f['typeName']}")
-    by = {f.get("typeName"): f for f in _fields(version) if isinstance(f, dict)}
-    for subject in (by.get("subject") or {}).get("value") or []:
-        if subject not in SUBJECTS:
-            errors.append(f"Value '{subject}' does not exist in type 'subject'")
-    for author in (by.get("author") or {}).get("value") or []:
-        scheme = author.get("authorIdentifierScheme", {}).get("value")
-        if scheme is not None and scheme not in SCHEMES:
-            errors.append(f"Value '{scheme}' does not exist in type 'authorIdentifierScheme'")
-    licence = version.get("license")
-    if isinstance(licence, dict) and licenses.get(licence.get("name")) != licence.get("uri"):
-        errors.append(f"Invalid or unsupported license: {licence.get('name')}")
-    return errors
-
-
-def _constraint_errors(version: dict[str, Any], required: tuple[str, ...]) -> list[str]:
-    """What DatasetVersion.validate() finds (a 403 "Validation Failed" on create or edit)."""
-    by = {f.get("typeName"): f for f in _fields(version) if isinstance(f, dict)}
-    errors = [f"{name} is required. (Invalid value:edu.harvard.iq.dataverse.DatasetField[ "
-              "id=null ])" for name in required if name not in by]  # fmt: skip
-    for contact in (by.get("datasetContact") or {}).get("value") or []:
-        email = str(contact.get("datasetContactEmail", {}).get("value", ""))
-        if "@" not in email:
-            errors.append(f"{email} is not a valid email address. (Invalid value:{email})")
-    return errors
-
-
-def _checked(version: dict[str, Any], licenses: dict[str, str], required: tuple[str, ...],
-             parsing: str) -> None:  # fmt: skip
-    """A create or an edit: refused as Dataverse refuses it, the parser first."""
-    if not _fields(version):
-        raise Reply(400, f"{parsing}{FAILED_BLOCKS}")
-    parse = _parse_errors(version, licenses)
-    if parse:
-        raise Reply(400, parsing + parse[0])
-    constraints = _constraint_errors(version, required)
-    if constraints:  # an IllegalCommandException: 403, not 400 (DatasetsIT)
-        raise Reply(403, "Validation Failed: " + ", ".join(constraints) + ".")
-
-
-FAILED_BLOCKS = "Metadata blocks not found"
-
-
-def _schema_check(version: dict[str, Any], required: tuple[str, ...]) -> str:
-    """validateDatasetJson's answer: 200 either way, the verdict in its message
-    (DataverseServiceBean.isDatasetJsonValid; DatasetsIT asserts 200 for a failure)."""
-    problems = [
-        f" #/datasetVersion/metadataBlocks/citation/fields: required field {name} missing"
-        for name in required
-        if name not in {f.get("typeName") for f in _fields(version) if isinstance(f, dict)}
-    ]
-    by = {f.get("typeName"): f for f in _fields(version) if isinstance(f, dict)}
-    for subject in (by.get("subject") or {}).get("value") or []:
-        if subject not in SUBJECTS:
-            problems.append(f" Controlled vocabulary for key:subject typeName:subject "
-                            f"value:'{subject}' is not valid.")  # fmt: skip
-    if not _fields(version):
-        problems.append(" #/datasetVersion: required key [metadataBlocks] not found")
-    return f"{FAILED}{''.join(problems)}" if problems else VALID
-
-
 def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
@@ -486,111 +338,6 @@ def _md5(data: bytes) -> str:
     import hashlib
 
     return hashlib.md5(data).hexdigest()
-
-
-def _multipart(content_type: str, body: bytes) -> dict[str, tuple[str, bytes]]:
-    """The form's parts: name -> (file name, bytes)."""
-    if not content_type.startswith("multipart/form-data"):
-        raise Reply(400, "Content-Type must be multipart/form-data")
-    message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body
-    )
-    parts = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        parts[name] = (part.get_filename() or "", part.get_payload(decode=True) or b"")
-    return parts
-
-
-def _handler(double: DataverseDouble) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def setup(self) -> None:
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def do_PUT(self) -> None:
-            self._serve("PUT")
-
-        def do_DELETE(self) -> None:
-            self._serve("DELETE")
-
-        def _serve(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            record = Recorded(method, parts.path, parts.query, headers)
-            with double.lock:
-                double.requests.append(record)
-            fault = double._fault(method, parts.path)
-            length = int(headers.get("content-length", "0") or 0)
-            if fault == "reset":
-                self.rfile.read(length // 2)
-                return self._reset()
-            body = self.rfile.read(length) if length else b""
-            if fault == "delay":
-                time.sleep(double.delay)
-            if fault == "429":
-                return self._send(record, 429, {"status": "ERROR", "message": "Too many API "
-                                  "calls"}, {"Retry-After": "1"})  # fmt: skip
-            if fault in ("502", "504"):
-                return self._send(record, int(fault), HTML_502 if fault == "502" else HTML_504)
-            if fault == "500":
-                return self._send(record, 500, {"status": "ERROR", "message":
-                                  "OptimisticLockException"})  # fmt: skip
-            query = parse_qs(parts.query)
-            token = headers.get("x-dataverse-key") or query.get("key", [""])[0]
-            if fault == "echo":  # an error page quoting the request, the token included
-                echoed = f"Internal error for {token}; request had X-Dataverse-key: {token}"
-                return self._send(record, 500, {"status": "ERROR", "message": echoed})
-            try:
-                if token not in double.tokens:
-                    raise Reply(401, "Bad API key")
-                with double.lock:
-                    status, payload = double.handle(method, parts.path, query, headers, body,
-                                                    double.tokens[token])  # fmt: skip
-            except Reply as reply:
-                return self._send(record, reply.status, reply.body)
-            if fault == "504-after":
-                return self._send(record, 504, HTML_504)
-            if fault == "reset-after":
-                return self._reset()
-            kind = "WORKFLOW_IN_PROGRESS" if status == 202 else "OK"  # AbstractApiBean
-            return self._send(record, status, {"status": kind, "data": payload})
-
-        def _reset(self) -> None:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
-
-        def _send(self, record: Recorded, status: int, payload: Any,
-                  headers: dict[str, str] | None = None) -> None:  # fmt: skip
-            record.status = status
-            if isinstance(payload, bytes):
-                data, kind = payload, "text/html"
-            else:
-                data, kind = json.dumps(payload).encode(), "application/json"
-            self.send_response(status)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            try:
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True
-
-    return Handler
 
 
 if __name__ == "__main__":  # pragma: no cover
