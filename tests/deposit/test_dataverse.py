@@ -31,7 +31,14 @@ from dahpkg.deposit.token import Token
 from dahpkg.errors import DepositError
 from dahpkg.export import build_supplement, prepare
 
-from support.dataverse_double import COLLECTION, GUEST_TOKEN, TOKEN, Dataset, DataverseDouble
+from support.dataverse_double import (
+    COLLECTION,
+    GUEST_TOKEN,
+    INSTALLATION,
+    TOKEN,
+    Dataset,
+    DataverseDouble,
+)
 from support.helpers import CONSENT
 
 
@@ -78,8 +85,8 @@ def adds(double: DataverseDouble) -> int:
 
 
 def local_files(doi: str, package: Path | None = None) -> dict[str, str]:
-    # The bundle names the installation by the host of its address (the double's) as publisher.
-    prepared = prepare(package, risk_accepted=CONSENT).deposited_in("127.0.0.1")
+    # The bundle names the installation as publisher by the name the double gives it.
+    prepared = prepare(package, risk_accepted=CONSENT).deposited_in(INSTALLATION)
     prepared = prepared.citing(doi, "the test")
     files = upload_set(build_supplement(prepared))
     return {n: hashlib.md5(d).hexdigest() for n, d in files.items()}

@@ -1,6 +1,7 @@
 """The bundle's DataCite record names, as publisher, the repository the deposit went to: Zenodo
-on Zenodo, an institution's InvenioRDM or Dataverse by the name the user gave (--publisher) or
-else by the host of its address; never Zenodo for a deposit elsewhere."""
+on Zenodo, an institution's InvenioRDM by the name the user gave (--publisher), a Dataverse by
+the name it gives its installation, else either by the host of its address; never Zenodo for a
+deposit elsewhere, never a made-up name."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from dahpkg.cli import main
 from dahpkg.deposit import get
 from dahpkg.deposit.http import Retry
+from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.run import deposit
 from dahpkg.deposit.token import Token
 from dahpkg.errors import InputError
@@ -99,20 +101,52 @@ def test_the_name_given_with_publisher_is_the_one_in_the_record_and_the_bundle(
     assert publisher(files) == (name, name) == (record.metadata["publisher"],) * 2
 
 
-def test_a_dataverse_installation_is_named_by_its_host(tmp_path: Path) -> None:
-    double = RemoteDataverse(lock_seconds=0.01).start()
+def deposit_to_dataverse(
+    double: DataverseDouble, tmp_path: Path
+) -> tuple[Outcome, dict[str, bytes]]:
+    with httpx.Client(transport=Elsewhere(double.server.server_port)) as http:
+        outcome = deposit(get("dataverse"), None, base_url=f"{DATAVERSE}/api",
+                          token=Token(DATAVERSE_TOKEN, "t"), risk_accepted=CONSENT,
+                          state_file=tmp_path / "state.json", http=http,
+                          options={"collection": COLLECTION},
+                          retry=Retry(attempts=3, base=0.01, sleep=lambda _: None))  # fmt: skip
+    (dataset,) = double.datasets.values()
+    assert outcome.cited_doi
+    return outcome, {f.label: f.data for f in dataset.latest.files}
+
+
+@pytest.mark.parametrize(
+    ("installation", "named"),
+    [("Example University Dataverse", "Example University Dataverse"),
+     (" Harvard Dataverse ", "Harvard Dataverse"),
+     (None, "dataverse.example.edu"),  # an answer without it: the host, never a made-up name
+     ("Ours\x1b[2J", "dataverse.example.edu"), ("x" * 201, "dataverse.example.edu")],
+)  # fmt: skip
+def test_a_dataverse_installation_is_named_as_it_names_itself_else_by_its_host(
+    tmp_path: Path, installation: str | None, named: str
+) -> None:
+    double = RemoteDataverse(lock_seconds=0.01)
+    double.installation = installation
     try:
-        with httpx.Client(transport=Elsewhere(double.server.server_port)) as http:
-            outcome = deposit(get("dataverse"), None, base_url=f"{DATAVERSE}/api",
-                              token=Token(DATAVERSE_TOKEN, "t"), risk_accepted=CONSENT,
-                              state_file=tmp_path / "state.json", http=http,
-                              options={"collection": COLLECTION},
-                              retry=Retry(attempts=3, base=0.01, sleep=lambda _: None))  # fmt: skip
-        (dataset,) = double.datasets.values()
+        outcome, files = deposit_to_dataverse(double.start(), tmp_path)
     finally:
         double.stop()
-    files = {f.label: f.data for f in dataset.latest.files}
-    assert outcome.cited_doi and publisher(files) == ("dataverse.example.edu",) * 2
+    assert publisher(files) == (named, named)
+    said = [n for n in outcome.notes if "cannot be a publisher's name" in n]
+    assert bool(said) == (installation is not None and named != installation.strip())
+    assert all("\x1b" not in n for n in outcome.notes)
+
+
+def test_a_dataverse_dry_run_says_the_publisher_is_known_once_the_server_answers(
+    tmp_path: Path,
+) -> None:
+    outcome = deposit(get("dataverse"), None, base_url=f"{DATAVERSE}/api", dry_run=True,
+                      risk_accepted=CONSENT, state_file=tmp_path / "state.json",
+                      options={"collection": COLLECTION})  # fmt: skip
+    assert (
+        "publisher the bundle names: the installation's name, as Dataverse gives it with the "
+        "dataset, which a dry run does not ask for; without it, dataverse.example.edu (as here)"
+    ) in outcome.notes
 
 
 @pytest.mark.parametrize(
@@ -126,6 +160,10 @@ def test_who_publishes_on_each_repository(server: str, named: str) -> None:
     assert get("invenio").publisher_at(server, {}) == named
     assert get("dataverse").publisher_at(server.replace("zenodo", "dv"), {}) != "Zenodo"
     assert get("invenio").publisher_at(server, {"publisher": " Our RDM "}) == "Our RDM"
+    # The name a server gives its installation comes after the user's and the repository's own.
+    assert get("dataverse").publisher_at(server, {}, "Our Dataverse") == "Our Dataverse"
+    assert get("invenio").publisher_at(server, {"publisher": "Ours"}, "Theirs") == "Ours"
+    assert get("zenodo").publisher_at(server, {}, "Theirs") == "Zenodo"
 
 
 @pytest.mark.parametrize("given", ["A\x00B", "two\nlines", "x" * 201])
@@ -157,4 +195,7 @@ def test_the_readme_says_each_repositorys_rule_as_the_code_applies_it() -> None:
         "`--publisher NAME`, else Zenodo on zenodo.org and sandbox.zenodo.org, else the host of "
         "its address"
     )
-    assert get("dataverse").publisher_rule() == "the host of its address"
+    assert get("dataverse").publisher_rule() == (
+        "the installation's name, as Dataverse gives it with the dataset, else the host of its "
+        "address"
+    )

@@ -39,12 +39,13 @@ if __name__ == "__main__":  # run on its own: its sibling modules are found as p
 from support.dataverse_http import Fault, HttpDouble, Recorded, Reply, _multipart
 from support.dataverse_metadata import LICENSES, REQUIRED, _checked, _schema_check
 
-__all__ = ["COLLECTION", "GUEST_TOKEN", "TOKEN", "DataFile", "Dataset", "DataverseDouble",
-           "Fault", "Recorded", "Reply", "Version"]  # fmt: skip
+__all__ = ["COLLECTION", "GUEST_TOKEN", "INSTALLATION", "TOKEN", "DataFile", "Dataset",
+           "DataverseDouble", "Fault", "Recorded", "Reply", "Version"]  # fmt: skip
 
 TOKEN = "dv-double-token-5c1e8b2a"
 GUEST_TOKEN = "dv-double-token-no-rights"  # valid, but not allowed to add to the collection
 COLLECTION = "dah"
+INSTALLATION = "Local Dataverse"  # its name, which every dataset's answer gives as publisher
 INGESTED = (".csv", ".tsv", ".xlsx", ".sav", ".dta", ".por")
 
 
@@ -82,6 +83,9 @@ class DataverseDouble(HttpDouble):
     def __init__(self, *, lock_seconds: float = 0.3) -> None:
         super().__init__({TOKEN: "@author", GUEST_TOKEN: "@guest"})
         self.lock_seconds = lock_seconds
+        # BrandingUtil.getInstallationBrandName(): :InstallationName, else the root collection's
+        # name; None: an older installation's answer, without it.
+        self.installation: str | None = INSTALLATION
         self.licenses = dict(LICENSES)  # the installation's active licences
         self.required = REQUIRED  # the collection's required fields (it may add its own)
         self.workflow = False  # True: a pre-publish workflow runs, publish answers 202
@@ -121,6 +125,7 @@ class DataverseDouble(HttpDouble):
         pid = d.pid.removeprefix("doi:")
         return {"id": d.id, "identifier": pid.split("/", 1)[1], "persistentUrl":
                 f"https://doi.org/{pid}", "protocol": "doi", "authority": pid.split("/")[0],
+                **({} if self.installation is None else {"publisher": self.installation}),
                 "latestVersion": self._version(d, d.latest)}  # fmt: skip
 
     # --- the API ----------------------------------------------------------------------------

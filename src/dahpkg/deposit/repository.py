@@ -49,6 +49,9 @@ class Draft:
     title: str = ""
     notes: str = ""
     new_version: bool = False  # a new version's draft (the run says so)
+    # The name the server gives its own installation with the deposition (Dataverse's dataset
+    # answer carries it), as the server said it; "" where it gives none.
+    publisher: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -129,6 +132,17 @@ class Option:
     required: bool = False
 
 
+def usable_name(text: str) -> str:
+    """``text`` stripped, if it can name a publisher (printable, one line, at most
+    `MOST_PUBLISHER` characters); else "".
+
+    >>> usable_name(" Harvard Dataverse "), usable_name("two\\nlines")
+    ('Harvard Dataverse', '')
+    """
+    name = text.strip()
+    return name if len(name) <= MOST_PUBLISHER and name.isprintable() else ""
+
+
 @dataclass(frozen=True)
 class RepositorySpec:
     """A repository in the registry: ``dahpkg deposit NAME``."""
@@ -150,27 +164,34 @@ class RepositorySpec:
     # The publisher of its records where the repository is one service ("Zenodo"); "" for
     # software that institutions run under names of their own (see `publisher_at`).
     publisher: str = ""
+    # Where its server names its own installation, in words for the README ("" if it does
+    # not): that name is then the publisher (`Draft.publisher`, `publisher_at`).
+    names_itself: str = ""
 
-    def publisher_at(self, server: str, options: Mapping[str, str]) -> str:
+    def publisher_at(self, server: str, options: Mapping[str, str], named: str = "") -> str:
         """The repository at ``server`` as the bundle's metadata name its publisher: the name
-        the user gave (``--publisher``), else the repository's own, else the name of an
-        instance whose name is documented (`NAMED_HOSTS`), else the host of the address the
-        user gave. An instance's name is never guessed.
+        the user gave (``--publisher``), else the repository's own, else the name the server
+        gives its installation (``named``: `Draft.publisher`, once a draft exists; unused when
+        it cannot be a name, see `usable_name`), else the name of an instance whose name is
+        documented (`NAMED_HOSTS`), else the host of the address the user gave. An instance's
+        name is never guessed.
 
         >>> from dahpkg.deposit import get
         >>> get("invenio").publisher_at("https://rdm.example.org/api", {})
         'rdm.example.org'
         >>> get("invenio").publisher_at("https://zenodo.org/api", {})
         'Zenodo'
+        >>> get("dataverse").publisher_at("https://dv.example.edu/api", {}, "Example Dataverse")
+        'Example Dataverse'
         """
         given = str(options.get("publisher") or "").strip()
-        if len(given) > MOST_PUBLISHER or not given.isprintable():
+        if given and not usable_name(given):
             raise InputError(
                 f"--publisher: give the repository's name as its records show it, on one line "
                 f"and at most {MOST_PUBLISHER} characters"
             )
         host = (urlsplit(server).hostname or "").lower()
-        return given or self.publisher or NAMED_HOSTS.get(host, host)
+        return given or self.publisher or usable_name(named) or NAMED_HOSTS.get(host, host)
 
     def publisher_rule(self) -> str:
         """How `publisher_at` names this repository, in words (the README's table)."""
@@ -182,6 +203,7 @@ class RepositorySpec:
         for host, name in NAMED_HOSTS.items():
             if host in hosts:
                 named.setdefault(name, []).append(host)
+        rule += [self.names_itself] if self.names_itself else []
         rule += [f"{name} on {' and '.join(where)}" for name, where in named.items()]
         return ", else ".join([*rule, "the host of its address"])
 

@@ -25,7 +25,15 @@ from dahpkg.deposit import citing, reconcile
 from dahpkg.deposit.http import check_base_url
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.redact import server_text
-from dahpkg.deposit.repository import Draft, DraftId, Plan, Repository, RepositorySpec
+from dahpkg.deposit.repository import (
+    MOST_PUBLISHER,
+    Draft,
+    DraftId,
+    Plan,
+    Repository,
+    RepositorySpec,
+    usable_name,
+)
 from dahpkg.deposit.state import DepositState, default_state_file
 from dahpkg.deposit.sync import sync_files
 from dahpkg.errors import DepositError
@@ -71,7 +79,8 @@ def deposit(
     address when None; see the module's text). ``options``: the repository's own
     (`dahpkg.deposit.repository.Option`), e.g. Dataverse's ``collection``. The bundle's metadata
     name the repository as publisher (`RepositorySpec.publisher_at`: InvenioRDM's
-    ``publisher``, else the repository's name where it is known, else the address's host).
+    ``publisher``, else the repository's name where it is known, else the name the server gives
+    its installation with the draft, as Dataverse does, else the address's host).
 
     ``token`` defaults to the one `RepositorySpec.read_token` finds; a dry run needs none and
     sends nothing.
@@ -182,6 +191,12 @@ class Session:
         self._build(doi, f"{self.title}'s draft {self.entry.get('deposition')}")
         given = self.prepared.facts.dataset_doi
         self.outcome.notes += citing.plan_notes(self.title, self.outcome.cited_doi, given, resumed)
+        fixed = self.spec.publisher or str(self.options.get("publisher") or "").strip()
+        if self.spec.names_itself and not fixed:  # known only once the server answers
+            self.outcome.notes.append(
+                f"publisher the bundle names: {self.spec.names_itself}, which a dry run does not "
+                f"ask for; without it, {self.prepared.publisher} (as here)"
+            )
 
     # the real run --------------------------------------------------------------------------
 
@@ -225,6 +240,7 @@ class Session:
         """Build the bundle citing the DOI the draft reserved, and remember both: a rerun
         resumes the draft and rebuilds the same bytes, citing the same DOI."""
         doi = citing.reserved(self.title, draft)
+        self._name_publisher(draft)
         self.progress(
             f"building the bundle, citing the DOI {doi}" if doi else "building the bundle"
         )
@@ -235,6 +251,19 @@ class Session:
         self._save(
             reserved_doi=doi, bundle=self.outcome.bundle, bundle_sha256=self.outcome.bundle_sha256
         )
+
+    def _name_publisher(self, draft: Draft) -> None:
+        """The publisher the bundle names, now that the server has answered with the draft:
+        the name it gives its installation, where the user gave none (`publisher_at`)."""
+        named = draft.publisher
+        publisher = self.spec.publisher_at(self.server, self.options, named)
+        if named and not usable_name(named):
+            self.outcome.notes.append(
+                f"{self.title} names its installation {server_text(repr(named), 80)}, which "
+                f"cannot be a publisher's name (one line, at most {MOST_PUBLISHER} "
+                f"characters): the bundle names {publisher} as its publisher"
+            )
+        self.prepared = self.prepared.deposited_in(publisher)
 
     def _published(self, entry: dict[str, Any]) -> Outcome:
         self.outcome.deposition = entry.get("deposition")

@@ -78,6 +78,9 @@ class DataverseRepository:
             reserved_doi=server_text(doi, 2000) if is_doi else "",
             title=redact(field_value(latest, "title")),
             notes=field_value(latest, "notesText"),
+            # The installation's name (JsonPrinter.json(Dataset): BrandingUtil's brand name), the
+            # publisher its DOIs are registered with; checked before use (`usable_name`).
+            publisher=publisher if isinstance(publisher := dataset.get("publisher"), str) else "",
             raw=dataset,
         )
 
@@ -285,6 +288,7 @@ DATAVERSE = RepositorySpec(
     connect=DataverseRepository,
     metadata=metadata,
     requests=requests,
+    names_itself="the installation's name, as Dataverse gives it with the dataset",
     options=(
         Option(
             "collection",
