@@ -437,7 +437,7 @@ def test_cli_deposits_and_exit_codes(double: DataverseDouble, tmp_path: Path) ->
     assert code == 2 and "DATAVERSE_TOKEN" in err
     code, out, err = cli(double, state, "--collection", COLLECTION, "--publish")
     assert code == 0, err
-    assert "Published: DOI 10.5072/FK2/" in out and "every md5 matches" in out
+    assert "Published: DOI 10.5072/FK2/" in out and "every checksum matches" in out
     code, out, err = cli(double, state, "--collection", COLLECTION, "--publish")
     assert code == 0 and "already published" in out  # the state file: nothing is sent
     code, out, err = cli(double, state, "--publish")

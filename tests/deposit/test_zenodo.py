@@ -140,7 +140,7 @@ def test_cli_run_and_exit_codes(double: ZenodoDouble, tmp_path: Path) -> None:
     assert code == 1 and "--risk-accepted" in err and double.requests == []  # the gate first
     code, out, err = cli(double, state, *ACCEPT)
     assert code == 0, err
-    assert "uploaded 19 file(s)" in out and "every md5 matches" in out
+    assert "uploaded 19 file(s)" in out and "every checksum matches" in out
     assert f"Draft left unpublished (check it, then rerun with --publish): {double.root}" in out
     code, out, err = cli(double, state, *ACCEPT, "--publish")
     assert code == 0, err

@@ -24,6 +24,7 @@ Run it on its own for a manual session (prints the base URL, a collection and a 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -57,6 +58,10 @@ class DataFile:
     md5: str  # of the bytes as uploaded (the original's, also when ingested)
     content_type: str
     original: str = ""  # the original's name when ingested
+    # In the installation's algorithm when it was added (a file keeps its own when the
+    # setting changes later), of the bytes as uploaded.
+    checksum_type: str = "MD5"
+    checksum: str = ""
 
 
 @dataclass
@@ -90,7 +95,10 @@ class DataverseDouble(HttpDouble):
         self.required = REQUIRED  # the collection's required fields (it may add its own)
         self.workflow = False  # True: a pre-publish workflow runs, publish answers 202
         self.hidden: set[str] = set()  # files the listing leaves out
-        self.listing_md5: dict[str, str] = {}  # files the listing gives another md5
+        self.listing_md5: dict[str, str] = {}  # files the listing gives another checksum
+        # :FileFixityChecksumAlgorithm, the checksum computed for each file added from now on:
+        # MD5 (the default), SHA-1, SHA-256 or SHA-512 (DataFile.ChecksumType).
+        self.algorithm = "MD5"
         self.corrupt: list[str] = []  # names whose next upload arrives with a byte changed
         self.datasets: dict[int, Dataset] = {}
         self.next_id = 40
@@ -104,10 +112,12 @@ class DataverseDouble(HttpDouble):
     def _file(self, f: DataFile) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": f.id, "filename": f.label, "contentType": f.content_type,
-            "filesize": len(f.data), "md5": f.md5,
-            "checksum": {"type": "MD5", "value": f.md5},
+            "filesize": len(f.data),
+            "checksum": {"type": f.checksum_type, "value": f.checksum},
             "tabularData": bool(f.original), "rootDataFileId": -1,
         }  # fmt: skip
+        if f.checksum_type == "MD5":  # JsonPrinter.getMd5IfItExists: null (left out) otherwise
+            data["md5"] = f.checksum
         if f.original:
             data |= {"originalFileName": f.original, "originalFileFormat": "text/csv"}
         return {"label": f.label, "restricted": False, "dataFile": data}
@@ -231,7 +241,8 @@ class DataverseDouble(HttpDouble):
                 listed = [self._file(f) for f in version.files if f.label not in self.hidden]
                 for f in listed:
                     if f["label"] in self.listing_md5:
-                        f["dataFile"]["md5"] = self.listing_md5[f["label"]]
+                        if "md5" in f["dataFile"]:
+                            f["dataFile"]["md5"] = self.listing_md5[f["label"]]
                         f["dataFile"]["checksum"]["value"] = self.listing_md5[f["label"]]
                 return 200, listed
             return 200, self._version(d, version)
@@ -284,7 +295,9 @@ class DataverseDouble(HttpDouble):
             if label in self.corrupt:  # damaged on the way: the server hashes what arrived
                 self.corrupt.remove(label)
                 content = content[:-1] + bytes([content[-1] ^ 0xFF])
-            f = DataFile(self._id(), label, content, _md5(content), "application/octet-stream")
+            f = DataFile(self._id(), label, content, _md5(content), "application/octet-stream",
+                         checksum_type=self.algorithm,
+                         checksum=_hash(content, self.algorithm))  # fmt: skip
             if ingest and label.lower().endswith(INGESTED):
                 # Ingest: a .tab takes the name, type, size and download; the md5 stays the
                 # original's (IQSS/dataverse#5321); the dataset is locked meanwhile.
@@ -340,9 +353,14 @@ def _json(body: bytes) -> dict[str, Any]:
 
 
 def _md5(data: bytes) -> str:
-    import hashlib
-
     return hashlib.md5(data).hexdigest()
+
+
+def _hash(data: bytes, algorithm: str) -> str:
+    """What the installation computes; another name (one dahpkg does not know, for the tests)
+    is hashed with SHA3-256."""
+    named = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512"}
+    return hashlib.new(named.get(algorithm, "sha3_256"), data).hexdigest()
 
 
 if __name__ == "__main__":  # pragma: no cover

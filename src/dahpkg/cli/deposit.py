@@ -39,7 +39,7 @@ def _help(spec: RepositorySpec) -> str:
     sandbox += required
     return f"""{spec.help}: validate, check the disclosure risk, create a draft (or a new
     version's draft), which reserves the DOI, build the bundle and its metadata citing that DOI,
-    upload every file and check its md5 against the server's, set the metadata, and publish
+    upload every file and check its checksum against the server's, set the metadata, and publish
     only with --publish. A DOI in publication.toml must be the draft's, or the deposit refuses.
 
     The token comes from {spec.token_variable} or --token-file and is sent only in the
@@ -146,7 +146,7 @@ def _command(spec: RepositorySpec) -> click.Command:
             click.echo(f"{spec.title} deposition {outcome.deposition} ({how}) on {server}")
             click.echo(f"  uploaded {len(outcome.uploaded)} file(s), {outcome.bytes_sent:,} "
                        f"bytes; kept {len(outcome.kept)} already there; removed "
-                       f"{len(outcome.removed)}; every md5 matches the server's")  # fmt: skip
+                       f"{len(outcome.removed)}; every checksum matches the server's")  # fmt: skip
             click.echo("  metadata set")
             if outcome.cited_doi:
                 click.echo(f"  every file of the bundle cites the DOI {outcome.cited_doi}")

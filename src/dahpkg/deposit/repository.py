@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from dahpkg.deposit.checksum import Checksum
 from dahpkg.deposit.token import Token, read_token
 from dahpkg.errors import InputError
 from dahpkg.progress import silent
@@ -101,12 +102,12 @@ class Repository(Protocol):
 
     def is_version_of(self, draft: Draft, parent: DraftId) -> bool: ...
 
-    def files(self, draft: Draft) -> dict[str, str]:
-        """The draft's files and their md5."""
+    def files(self, draft: Draft) -> dict[str, Checksum]:
+        """The draft's files and their checksums, in the server's algorithm."""
         ...
 
-    def upload(self, draft: Draft, name: str, data: bytes) -> str:
-        """Upload (or replace) a file; the md5 the server computed."""
+    def upload(self, draft: Draft, name: str, data: bytes) -> Checksum:
+        """Upload (or replace) a file; the checksum the server computed."""
         ...
 
     def delete(self, draft: Draft, name: str) -> None: ...

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.deposit.checksum import Checksum
 from dahpkg.deposit.dataverse.api import TITLE, DataverseAPI, explain
 from dahpkg.deposit.dataverse.citation import dataset_version, field_value, metadata
 from dahpkg.deposit.http import Retry, Unknown, segment
@@ -158,10 +159,10 @@ class DataverseRepository:
         return {"/".join(filter(None, [str(f.get("directoryLabel") or ""), f["label"]])):
                 f["dataFile"] for f in self.api.files(draft.id)}  # fmt: skip
 
-    def files(self, draft: Draft) -> dict[str, str]:
-        return {name: _md5(name, f) for name, f in self._listing(draft).items()}
+    def files(self, draft: Draft) -> dict[str, Checksum]:
+        return {name: _checksum(f) for name, f in self._listing(draft).items()}
 
-    def upload(self, draft: Draft, name: str, data: bytes) -> str:
+    def upload(self, draft: Draft, name: str, data: bytes) -> Checksum:
         if (draft.id, name) in self.sent:  # sent again after an md5 mismatch: not renamed -1
             self.delete(draft, name)
         self.sent.add((draft.id, name))
@@ -174,7 +175,7 @@ class DataverseRepository:
                 self.api.progress(f"{lost}; asking Dataverse whether {name} arrived")
                 listed = self._listing(draft)
                 if name in listed:
-                    return _md5(name, listed[name])
+                    return _checksum(listed[name])
         else:
             raise DepositError(
                 f"uploading {name}: Dataverse's answer was lost on every attempt and the file "
@@ -182,7 +183,7 @@ class DataverseRepository:
             )
         for item in added:
             if item.get("label") == name:
-                return _md5(name, item.get("dataFile") or {})
+                return _checksum(item.get("dataFile") or {})
         labels = ", ".join(server_text(f.get("label", "?"), 100) for f in added[:5])
         raise DepositError(
             f"uploading {name}: Dataverse stored it as {labels or 'nothing'} (a name already "
@@ -217,19 +218,14 @@ class DataverseRepository:
         return done
 
 
-def _md5(name: str, data_file: dict[str, Any]) -> str:
-    """The file's md5 as Dataverse computed it: its checksum, when the installation's
-    algorithm is MD5 (the default). Another algorithm cannot be compared with the bundle's
-    md5, and is said."""
-    checksum = data_file.get("checksum") or {}
-    kind = str(checksum.get("type", "MD5" if data_file.get("md5") else "")).upper()
-    if kind != "MD5":
-        raise DepositError(
-            f"checking {name}: this Dataverse computes {server_text(kind or 'no', 20)} "
-            "checksums, not MD5, and dahpkg verifies every file by its md5; the files are kept "
-            "on the draft, unverified"
-        )
-    return str(checksum.get("value") or data_file.get("md5") or "")
+def _checksum(data_file: dict[str, Any]) -> Checksum:
+    """The file's checksum as Dataverse computed it, in the installation's algorithm (MD5 by
+    default; SHA-1, SHA-256 or SHA-512 where it is set so), which the run hashes the bundle's
+    file in to compare; an older answer gives only ``md5``."""
+    checksum = data_file.get("checksum")
+    if isinstance(checksum, dict):
+        return Checksum(str(checksum.get("value") or ""), str(checksum.get("type") or ""))
+    return Checksum(str(data_file.get("md5") or ""), "MD5" if data_file.get("md5") else "")
 
 
 def requests(plan: Plan, server: str) -> list[str]:
@@ -266,7 +262,8 @@ def requests(plan: Plan, server: str) -> list[str]:
                      "false" + (", inside a zip so it is not unpacked" if name.endswith(".zip")
                                 else ""))  # fmt: skip
     lines += [
-        "GET    {dataset}/versions/:latest/files  check every md5 against the server's",
+        "GET    {dataset}/versions/:latest/files  check every checksum against the server's "
+        "(in the installation's algorithm: MD5, SHA-1, SHA-256 or SHA-512)",
         f"PUT    {{dataset}}/versions/:draft  set the citation block (version {plan.version!r}, "
         f"{plan.fields} fields)",
         "POST   {dataset}/actions/:publish?type=major  publish, then wait for its locks"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dahpkg.deposit.checksum import Checksum
 from dahpkg.deposit.http import Retry, segment
 from dahpkg.deposit.invenio.api import TITLE, InvenioAPI, _doi, explain
 from dahpkg.deposit.redact import redact, server_text
@@ -157,11 +158,11 @@ class InvenioRepository:
         family = ((found or {}).get("parent") or {}).get("id")
         return found is None or family == (draft.raw.get("parent") or {}).get("id")
 
-    def files(self, draft: Draft) -> dict[str, str]:
-        return self.api.files(dict(draft.raw))
+    def files(self, draft: Draft) -> dict[str, Checksum]:
+        return {n: Checksum(v) for n, v in self.api.files(dict(draft.raw)).items()}
 
-    def upload(self, draft: Draft, name: str, data: bytes) -> str:
-        return self.api.upload(dict(draft.raw), name, data)
+    def upload(self, draft: Draft, name: str, data: bytes) -> Checksum:
+        return Checksum(self.api.upload(dict(draft.raw), name, data))
 
     def delete(self, draft: Draft, name: str) -> None:
         self.api.delete_file(dict(draft.raw), name)
