@@ -19,6 +19,7 @@ from dahpkg.cli import main
 from dahpkg.deposit import get
 from dahpkg.deposit.http import Retry
 from dahpkg.deposit.outcome import Outcome
+from dahpkg.deposit.repository import NAMED_HOSTS
 from dahpkg.deposit.run import deposit
 from dahpkg.deposit.token import Token
 from dahpkg.errors import InputError
@@ -199,3 +200,17 @@ def test_the_readme_says_each_repositorys_rule_as_the_code_applies_it() -> None:
         "the installation's name, as Dataverse gives it with the dataset, else the host of its "
         "address"
     )
+
+
+def test_the_publisher_option_says_the_rule_publisher_at_applies() -> None:
+    result = CliRunner().invoke(main, ["deposit", "invenio", "--help"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert (
+        "Without it: Zenodo on zenodo.org and sandbox.zenodo.org; elsewhere the bundle names the "
+        "host of its address"
+    ) in said
+    for host, name in NAMED_HOSTS.items():
+        assert get("invenio").publisher_at(f"https://{host}/api", {}) == name and host in said
+    assert get("invenio").publisher_at("https://rdm.example.org/api", {}) == "rdm.example.org"
+    assert "the one the server sets" not in said  # the old default, which the bundle never took

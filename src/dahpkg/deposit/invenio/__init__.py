@@ -305,8 +305,12 @@ INVENIO = RepositorySpec(
         Option(
             "publisher",
             "NAME",
-            "The publisher the DOI registration gives: the repository's name (default Zenodo on "
-            "zenodo.org; elsewhere the one the server sets, if any).",
+            # As RepositorySpec.publisher_at applies it (and publisher_rule, the README's table).
+            "The repository's name, as its records show it: the record's publisher, which its "
+            "DOI registration needs, and the publisher the bundle's metadata (datacite.xml) "
+            "name. Without it: Zenodo on zenodo.org and sandbox.zenodo.org; elsewhere the "
+            "bundle names the host of its address, and the record keeps the publisher the "
+            "server sets, if any.",
         ),
         Option(
             "community",
