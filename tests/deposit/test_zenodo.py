@@ -533,9 +533,11 @@ def test_a_rerun_with_other_options_is_refused(double: ZenodoDouble, tmp_path: P
     state = tmp_path / "state.json"
     first = run_deposit(double, state, publish=True)
     bump(package, "0.2.0")
-    run_deposit(double, state, path=package)  # forgot --new-version-of: a new concept's draft
-    with pytest.raises(DepositError, match=r"started a new deposition \(not a new version\)"):
-        run_deposit(double, state, path=package, new_version_of=first.deposition, publish=True)
+    # A later version: the state file makes it the new version of the first deposition.
+    draft = run_deposit(double, state, path=package)
+    assert draft.deposition != first.deposition and not draft.published
+    with pytest.raises(DepositError, match=rf"started a new version of {first.deposition}"):
+        run_deposit(double, state, path=package, new_version_of=99999999, publish=True)
     assert sum(1 for d in double.live() if d.submitted) == 1
 
 

@@ -77,7 +77,9 @@ def _command(spec: RepositorySpec) -> click.Command:
             "--new-version-of",
             type=click.IntRange(min=1) if spec.numeric_ids else str,
             metavar="ID",
-            help="Deposit as a new version of this published deposition (the latest one).",
+            help="Deposit as a new version of this published deposition (the latest one). Without "
+            "it, a later version of a package this machine published there continues "
+            "that record (the state file knows it).",
         ),
         click.option(
             "--token-file",

@@ -97,8 +97,20 @@ def deposit(
     state = DepositState(
         Path(state_file) if state_file else default_state_file(spec.name), spec.title
     )
+    continued = None
+    if new_version_of is None:
+        name = str(prepared.descriptor.get("name") or "episodes")
+        continued = state.published_before(server, name, str(prepared.descriptor.get("version")))
+        new_version_of = continued[1] if continued else None
     session = Session(spec, prepared, state, server, new_version_of, progress)
     session.options = own
+    if continued:
+        # A later version of a package published here continues its record: a second record
+        # of the same data set beside the first is what a rerun must never make.
+        session.outcome.notes.append(
+            f"version {continued[0]} of this package is published as deposition {continued[1]} "
+            f"(from {state.path}): version {session.version} is deposited as its new version"
+        )
     if dry_run:
         return session.plan(publish)
     repository = spec.open(server, token or spec.read_token(), http=http, retry=retry,
