@@ -140,7 +140,7 @@ def test_cli_run_and_exit_codes(double: ZenodoDouble, tmp_path: Path) -> None:
     assert code == 1 and "--risk-accepted" in err and double.requests == []  # the gate first
     code, out, err = cli(double, state, *ACCEPT)
     assert code == 0, err
-    assert "uploaded 19 file(s)" in out and "every md5 matches" in out
+    assert "uploaded 19 file(s)" in out and "every checksum matches" in out
     assert f"Draft left unpublished (check it, then rerun with --publish): {double.root}" in out
     code, out, err = cli(double, state, *ACCEPT, "--publish")
     assert code == 0, err
@@ -533,9 +533,11 @@ def test_a_rerun_with_other_options_is_refused(double: ZenodoDouble, tmp_path: P
     state = tmp_path / "state.json"
     first = run_deposit(double, state, publish=True)
     bump(package, "0.2.0")
-    run_deposit(double, state, path=package)  # forgot --new-version-of: a new concept's draft
-    with pytest.raises(DepositError, match=r"started a new deposition \(not a new version\)"):
-        run_deposit(double, state, path=package, new_version_of=first.deposition, publish=True)
+    # A later version: the state file makes it the new version of the first deposition.
+    draft = run_deposit(double, state, path=package)
+    assert draft.deposition != first.deposition and not draft.published
+    with pytest.raises(DepositError, match=rf"started a new version of {first.deposition}"):
+        run_deposit(double, state, path=package, new_version_of=99999999, publish=True)
     assert sum(1 for d in double.live() if d.submitted) == 1
 
 

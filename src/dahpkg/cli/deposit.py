@@ -34,9 +34,12 @@ def deposit() -> None:
 
 def _help(spec: RepositorySpec) -> str:
     sandbox = "--sandbox " if spec.sandbox_url else ""
+    # A repository's required options (Dataverse's --collection) belong in every example.
+    required = "".join(f"--{o.name} {o.metavar} " for o in spec.options if o.required)
+    sandbox += required
     return f"""{spec.help}: validate, check the disclosure risk, create a draft (or a new
     version's draft), which reserves the DOI, build the bundle and its metadata citing that DOI,
-    upload every file and check its md5 against the server's, set the metadata, and publish
+    upload every file and check its checksum against the server's, set the metadata, and publish
     only with --publish. A DOI in publication.toml must be the draft's, or the deposit refuses.
 
     The token comes from {spec.token_variable} or --token-file and is sent only in the
@@ -48,7 +51,7 @@ def _help(spec: RepositorySpec) -> str:
     Examples:
       dahpkg deposit {spec.name} {sandbox}--dry-run
       {spec.token_variable}=... dahpkg deposit {spec.name} {sandbox}--risk-accepted "consent obtained"
-      dahpkg deposit {spec.name} --new-version-of 123456 --token-file ~/.{spec.name}-token --publish
+      dahpkg deposit {spec.name} {required}--new-version-of 123456 --token-file ~/.{spec.name}-token --publish
     """  # noqa: E501
 
 
@@ -72,9 +75,11 @@ def _command(spec: RepositorySpec) -> click.Command:
         click.option("--dry-run", is_flag=True, help="Print the planned requests; send nothing."),
         click.option(
             "--new-version-of",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1) if spec.numeric_ids else str,
             metavar="ID",
-            help="Deposit as a new version of this published deposition (the latest one).",
+            help="Deposit as a new version of this published deposition (the latest one). Without "
+            "it, a later version of a package this machine published there continues "
+            "that record (the state file knows it).",
         ),
         click.option(
             "--token-file",
@@ -90,15 +95,19 @@ def _command(spec: RepositorySpec) -> click.Command:
         release_options,
         user_errors,
     ]
+    for own in spec.options:  # the repository's own, e.g. Dataverse's --collection
+        options.insert(1, click.option(f"--{own.name}", metavar=own.metavar,
+                                       required=own.required, help=own.help))  # fmt: skip
     if spec.sandbox_url:
         host = urlsplit(spec.sandbox_url).hostname
         sandbox = f"Use {host} (its own account and token)."
         options.insert(1, click.option("--sandbox", is_flag=True, help=sandbox))
 
     def command(path: Path | None, base_url: str | None, publish: bool, dry_run: bool,
-                new_version_of: int | None, token_file: Path | None, state_file: Path | None,
+                new_version_of: int | str | None, token_file: Path | None, state_file: Path | None,
                 risk_accepted: str | None, generalise: str | None,
-                not_identifiers: tuple[str, ...], sandbox: bool = False) -> None:  # fmt: skip
+                not_identifiers: tuple[str, ...], sandbox: bool = False,
+                **own: str | None) -> None:  # fmt: skip
         from dahpkg.deposit.http import check_base_url
         from dahpkg.deposit.redact import redact
         from dahpkg.deposit.run import deposit as run
@@ -118,6 +127,7 @@ def _command(spec: RepositorySpec) -> click.Command:
                           dry_run=dry_run, new_version_of=new_version_of,
                           risk_accepted=risk_accepted, generalise=generalise,
                           not_identifiers=not_identifiers, state_file=state_file,
+                          options={k: v for k, v in own.items() if v is not None},
                           progress=lambda text: progress.step(redact(text)))  # fmt: skip
         except DahpkgError as exc:
             if redact(exc) == str(exc):
@@ -138,7 +148,7 @@ def _command(spec: RepositorySpec) -> click.Command:
             click.echo(f"{spec.title} deposition {outcome.deposition} ({how}) on {server}")
             click.echo(f"  uploaded {len(outcome.uploaded)} file(s), {outcome.bytes_sent:,} "
                        f"bytes; kept {len(outcome.kept)} already there; removed "
-                       f"{len(outcome.removed)}; every md5 matches the server's")  # fmt: skip
+                       f"{len(outcome.removed)}; every checksum matches the server's")  # fmt: skip
             click.echo("  metadata set")
             if outcome.cited_doi:
                 click.echo(f"  every file of the bundle cites the DOI {outcome.cited_doi}")

@@ -222,8 +222,11 @@ class Client:
         idempotent: bool = True,
         missing_ok: bool = False,
         also_transient: tuple[int, ...] = (),
+        upload_type: str = "application/octet-stream",
+        answers: tuple[int, ...] = (),
     ) -> Any:
-        """Send one request and return its JSON; retry what is safe to retry.
+        """Send one request and return its JSON; retry what is safe to retry. ``answers``:
+        error statuses whose JSON the caller reads itself (a refusal listing what it refused).
 
         `Unknown` when an action that is not safe to repeat may have happened; `DepositError`
         with the step, the status and what to do for any other failure.
@@ -238,7 +241,7 @@ class Client:
         last = ""
         for attempt in range(self.retry.attempts):
             try:
-                response = self._send(step, method, url, body, upload)
+                response = self._send(step, method, url, body, upload, upload_type)
             except httpx.TransportError as exc:
                 sent = not isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
@@ -261,7 +264,7 @@ class Client:
                 continue
             if missing_ok and status in (404, 410):
                 return None
-            if status >= 300:
+            if status >= 300 and status not in answers:
                 raise DepositError(redact(self.explain(step, response)))
             if not response.content:
                 return {}
@@ -272,7 +275,13 @@ class Client:
         )
 
     def _send(
-        self, step: str, method: str, url: str, body: Any, upload: bytes | None
+        self,
+        step: str,
+        method: str,
+        url: str,
+        body: Any,
+        upload: bytes | None,
+        upload_type: str = "application/octet-stream",
     ) -> httpx.Response:
         """One attempt, its answer read whole; `DepositError` (never retried: the same answer
         would come again) for an answer past the size limit or an exchange past the deadline."""
@@ -282,7 +291,8 @@ class Client:
         content: Iterator[bytes] | None = None
         if upload is not None:
             headers |= {
-                "Content-Type": "application/octet-stream",
+                # A multipart form (Dataverse's add) is built by the caller, boundary included.
+                "Content-Type": upload_type,
                 "Content-Length": str(len(upload)),
             }
             content = self._stream(step, upload)

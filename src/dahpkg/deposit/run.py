@@ -4,32 +4,38 @@ metadata citing that DOI, so that what is published cites itself; upload every f
 each md5 against the server's, once after the upload and again on a fresh listing; set the
 metadata; publish only when asked.
 
-How the DOI gets into every file, and when a DOI given by hand is refused: `citing`.
-
-Nothing is done twice by accident. An action that may have happened although its answer was
-lost (create, new version, publish) is never sent again blindly: the server is asked what
-happened first. The state file, keyed by the server, the package and its version, remembers
-the draft, so that a rerun after a crash resumes it instead of creating a second deposition;
-without it, the deposition is recognised on the server by a sentence in its notes. Files already
-on the server with the right md5 are kept, the rest are sent again.
+Here, the run: its steps in order, and the state file, keyed by the server, the package and its
+version, which remembers the draft so that a rerun after a crash resumes it instead of creating a
+second deposition. Beside it: how the DOI gets into every file, and when a DOI given by hand is
+refused (`citing`); how an earlier deposition is recognised on the server without the state file,
+and a lost answer reconciled rather than the action sent twice (`reconcile`); how the draft's
+files are made the bundle's and checked (`sync`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.deposit import citing
-from dahpkg.deposit.http import Unknown, check_base_url
+from dahpkg.deposit import citing, reconcile
+from dahpkg.deposit.http import check_base_url
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.redact import server_text
-from dahpkg.deposit.repository import Draft, DraftId, Plan, Repository, RepositorySpec
+from dahpkg.deposit.repository import (
+    MOST_PUBLISHER,
+    Draft,
+    DraftId,
+    Plan,
+    Repository,
+    RepositorySpec,
+    usable_name,
+)
 from dahpkg.deposit.state import DepositState, default_state_file
+from dahpkg.deposit.sync import sync_files
 from dahpkg.errors import DepositError
 from dahpkg.export.metadata.facts import deposit_marker
 from dahpkg.package import PackageLike
@@ -67,9 +73,14 @@ def deposit(
     http: httpx.Client | None = None,
     retry: Retry | None = None,
     progress: Callable[[str], None] = silent,
+    options: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Deposit the package of ``path`` in the repository ``spec`` at ``base_url`` (its default
-    address when None; see the module's text).
+    address when None; see the module's text). ``options``: the repository's own
+    (`dahpkg.deposit.repository.Option`), e.g. Dataverse's ``collection``. The bundle's metadata
+    name the repository as publisher (`RepositorySpec.publisher_at`: InvenioRDM's
+    ``publisher``, else the repository's name where it is known, else the name the server gives
+    its installation with the draft, as Dataverse does, else the address's host).
 
     ``token`` defaults to the one `RepositorySpec.read_token` finds; a dry run needs none and
     sends nothing.
@@ -77,18 +88,33 @@ def deposit(
     from dahpkg.export import prepare
 
     server = check_base_url(base_url or spec.default_url)
+    own = dict(options or {})
+    publisher = spec.publisher_at(server, own)
     progress("validating the package and checking its disclosure risk")
     prepared = prepare(
         path, risk_accepted=risk_accepted, generalise=generalise, not_identifiers=not_identifiers
-    )
+    ).deposited_in(publisher)
     state = DepositState(
         Path(state_file) if state_file else default_state_file(spec.name), spec.title
     )
+    continued = None
+    if new_version_of is None:
+        name = str(prepared.descriptor.get("name") or "episodes")
+        continued = state.published_before(server, name, str(prepared.descriptor.get("version")))
+        new_version_of = continued[1] if continued else None
     session = Session(spec, prepared, state, server, new_version_of, progress)
+    session.options = own
+    if continued:
+        # A later version of a package published here continues its record: a second record
+        # of the same data set beside the first is what a rerun must never make.
+        session.outcome.notes.append(
+            f"version {continued[0]} of this package is published as deposition {continued[1]} "
+            f"(from {state.path}): version {session.version} is deposited as its new version"
+        )
     if dry_run:
         return session.plan(publish)
     repository = spec.open(server, token or spec.read_token(), http=http, retry=retry,
-                           progress=progress)  # fmt: skip
+                           progress=progress, **session.options)  # fmt: skip
     try:
         return session.go(repository, publish)
     finally:
@@ -121,6 +147,11 @@ class Session:
         self.progress = progress
         self.entry = state.entry(self.key)
         self.outcome = Outcome(server, state.path)
+        self.options: dict[str, str] = {}
+        title = str(self.metadata.get("title", ""))
+        self.wanted = reconcile.Wanted(
+            spec.title, server, self.marker, title, self.version, new_version_of
+        )
 
     def _build(self, doi: str, where: str) -> None:
         """Build the bundle, citing ``doi`` (reserved by ``where``), as it is uploaded: its
@@ -159,6 +190,7 @@ class Session:
             version=self.version,
             fields=len(self.metadata),
             publish=publish,
+            options=self.options,
         )
         self.outcome.planned = self.spec.requests(plan, self.server)
         return self.outcome
@@ -171,6 +203,12 @@ class Session:
         self._build(doi, f"{self.title}'s draft {self.entry.get('deposition')}")
         given = self.prepared.facts.dataset_doi
         self.outcome.notes += citing.plan_notes(self.title, self.outcome.cited_doi, given, resumed)
+        fixed = self.spec.publisher or str(self.options.get("publisher") or "").strip()
+        if self.spec.names_itself and not fixed:  # known only once the server answers
+            self.outcome.notes.append(
+                f"publisher the bundle names: {self.spec.names_itself}, which a dry run does not "
+                f"ask for; without it, {self.prepared.publisher} (as here)"
+            )
 
     # the real run --------------------------------------------------------------------------
 
@@ -214,6 +252,7 @@ class Session:
         """Build the bundle citing the DOI the draft reserved, and remember both: a rerun
         resumes the draft and rebuilds the same bytes, citing the same DOI."""
         doi = citing.reserved(self.title, draft)
+        self._name_publisher(draft)
         self.progress(
             f"building the bundle, citing the DOI {doi}" if doi else "building the bundle"
         )
@@ -224,6 +263,19 @@ class Session:
         self._save(
             reserved_doi=doi, bundle=self.outcome.bundle, bundle_sha256=self.outcome.bundle_sha256
         )
+
+    def _name_publisher(self, draft: Draft) -> None:
+        """The publisher the bundle names, now that the server has answered with the draft:
+        the name it gives its installation, where the user gave none (`publisher_at`)."""
+        named = draft.publisher
+        publisher = self.spec.publisher_at(self.server, self.options, named)
+        if named and not usable_name(named):
+            self.outcome.notes.append(
+                f"{self.title} names its installation {server_text(repr(named), 80)}, which "
+                f"cannot be a publisher's name (one line, at most {MOST_PUBLISHER} "
+                f"characters): the bundle names {publisher} as its publisher"
+            )
+        self.prepared = self.prepared.deposited_in(publisher)
 
     def _published(self, entry: dict[str, Any]) -> Outcome:
         self.outcome.deposition = entry.get("deposition")
@@ -274,41 +326,10 @@ class Session:
         return found
 
     def _find_on_server(self, repository: Repository) -> Draft | None:
-        """This version's deposition on the server, recognised by the sentence dahpkg puts in
-        its notes (a whole sentence: version 1.0 is not 1.0.1)."""
-        self.progress("looking for an earlier deposition of this version")
-        sentence = re.compile(rf"(?:^|\s){re.escape(self.marker)}(?:\s|$)")
-        mine = [d for d in repository.find(self.marker) if sentence.search(d.notes)]
-        for found in mine:
-            if found.title != self.metadata.get("title"):
-                raise DepositError(
-                    f"deposition {server_text(found.id)} on {self.server} is version "
-                    f"{self.version} of a package with the same name but another title "
-                    f"({server_text(repr(found.title))}): give "
-                    "this package its own name or version in datapackage.json"
-                )
-        published = [d for d in mine if d.published]
-        if published:
-            return published[0]
-        if mine:
-            return self._check_concept(repository, mine[0])
-        return None
+        return reconcile.find_on_server(repository, self.wanted, self.progress)
 
     def _interrupted(self, repository: Repository, parent: DraftId | None) -> Draft | None:
-        """The draft a create or new-version request may have made before its answer was
-        lost."""
-        if parent is None:
-            return self._find_on_server(repository)
-        return repository.interrupted_new_version(parent)
-
-    def _check_concept(self, repository: Repository, draft: Draft) -> Draft:
-        if self.parent is not None and not repository.is_version_of(draft, self.parent):
-            raise DepositError(
-                f"an unpublished draft of version {self.version} already exists "
-                f"({server_text(draft.html)}) and is not a version of {self.parent}: publish "
-                f"or delete it on {self.title}, then run again"
-            )
-        return draft
+        return reconcile.interrupted(repository, self.wanted, parent, self.progress)
 
     def _start(self, repository: Repository) -> Draft:
         self.entry.clear()
@@ -322,89 +343,46 @@ class Session:
     def _create(self, repository: Repository) -> Draft:
         # Noted before the request: if its answer is lost, a rerun asks the server first.
         self._save(status="creating", new_version_of=None)
-        for _ in range(repository.attempts):
-            self.progress("creating the draft")
-            try:
-                return repository.create(self.metadata)
-            except Unknown as lost:
-                self.progress(f"{lost}; asking {self.title} whether the draft exists")
-                found = self._find_on_server(repository)
-                if found is not None:
-                    return found
-        raise DepositError(
-            f"creating the draft: {self.title}'s answer was lost on every attempt and no draft "
-            "was made; run the same command again later"
+        return reconcile.once(
+            repository,
+            self.wanted,
+            "creating the draft",
+            lambda: repository.create(self.metadata),
+            lambda: self._find_on_server(repository),
+            question="whether the draft exists",
+            left=" and no draft was made",
+            progress=self.progress,
         )
 
     def _new_version(self, repository: Repository, parent_id: DraftId) -> Draft:
         parent = repository.parent(parent_id, self.version)
         self._save(status="creating", new_version_of=parent_id)
-        step = f"creating a new version of {parent_id}"
-        for _ in range(repository.attempts):
-            self.progress(step)
-            try:
-                return repository.new_version(parent)
-            except Unknown as lost:
-                self.progress(f"{lost}; asking {self.title} whether the new version exists")
-                found = self._interrupted(repository, parent_id)
-                if found is not None:
-                    return found
-        raise DepositError(
-            f"{step}: {self.title}'s answer was lost on every attempt; run the same command "
-            "again later"
+        return reconcile.once(
+            repository,
+            self.wanted,
+            f"creating a new version of {parent_id}",
+            lambda: repository.new_version(parent),
+            lambda: self._interrupted(repository, parent_id),
+            question="whether the new version exists",
+            left="",
+            progress=self.progress,
         )
 
     def _sync_files(self, repository: Repository, draft: Draft) -> None:
-        on_server = repository.files(draft)
-        for name, md5 in on_server.items():
-            if self.md5.get(name) != md5:  # a previous version's file, or a partial upload
-                self.progress(f"removing {server_text(name)} from the draft")
-                repository.delete(draft, name)
-                self.outcome.removed.append(name)
-        for name, data in self.uploads.items():
-            if on_server.get(name) == self.md5[name]:
-                self.outcome.kept.append(name)
-                continue
-            for attempt in (1, 2):
-                checksum = repository.upload(draft, name, data)
-                if checksum == self.md5[name]:
-                    break
-                if attempt == 2:
-                    raise DepositError(
-                        f"uploading {name}: the server's md5 "
-                        f"({server_text(checksum or 'none', 80)}) differs from the file's "
-                        f"({self.md5[name]}) twice; the connection may be altering data. Run the "
-                        "same command again to resend it."
-                    )
-                self.progress(f"uploading {name}: md5 mismatch; sending it again")
-            self.outcome.uploaded.append(name)
-            self.outcome.bytes_sent += len(data)
-        self.progress("checking every file against the server's listing")
-        listed = repository.files(draft)
-        wrong = sorted(n for n in self.uploads if listed.get(n) != self.md5[n])
-        extra = sorted(set(listed) - set(self.uploads))
-        if wrong or extra:
-            # The server's file names and checksums are its words: shown through server_text.
-            problems = [f"{n}: md5 {server_text(listed.get(n, 'missing'), 80)} on the server, "
-                        f"{self.md5[n]} here" for n in wrong] + [
-                f"{server_text(n, 200)}: on the server but not in the bundle" for n in extra[:20]
-            ]  # fmt: skip
-            raise DepositError(
-                "checking the uploaded files: " + "; ".join(problems)
-                + ". Run the same command again to resend them."
-            )  # fmt: skip
+        sync_files(repository, draft, self.uploads, self.md5, self.outcome, self.progress)
 
     def _publish(self, repository: Repository, draft: Draft) -> Draft:
-        for _ in range(repository.attempts):
-            self.progress("publishing")
-            try:
-                return repository.publish(draft)
-            except Unknown as lost:
-                self.progress(f"{lost}; asking {self.title} whether it was published")
-                current = repository.get(draft.id)
-                if current is not None and current.published:
-                    return current
-        raise DepositError(
-            f"publishing: {self.title}'s answer was lost on every attempt and the draft is still "
-            "unpublished; run the same command again later"
+        def published() -> Draft | None:
+            current = repository.get(draft.id)
+            return current if current is not None and current.published else None
+
+        return reconcile.once(
+            repository,
+            self.wanted,
+            "publishing",
+            lambda: repository.publish(draft),
+            published,
+            question="whether it was published",
+            left=" and the draft is still unpublished",
+            progress=self.progress,
         )

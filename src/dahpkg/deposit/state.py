@@ -63,6 +63,24 @@ class DepositState:
         entry: dict[str, Any] = self.data["deposits"].setdefault(key, {})
         return entry
 
+    def published_before(self, server: str, name: str, version: str) -> tuple[str, Any] | None:
+        """The version and deposition of the package ``name`` that a run published last on
+        ``server``, when this ``version`` has no entry yet: the record a later version of the
+        same package continues, rather than a second one beside it."""
+        prefix = f"{server} {name} "
+        if self.data["deposits"].get(prefix + version):
+            return None
+        published = [
+            (str(entry.get("updated", "")), key[len(prefix) :], entry["deposition"])
+            for key, entry in self.data["deposits"].items()
+            if key.startswith(prefix) and " " not in key[len(prefix) :]
+            and entry.get("status") == "published" and entry.get("deposition") is not None
+        ]  # fmt: skip
+        if not published:
+            return None
+        _, earlier, deposition = max(published, key=lambda p: p[0])
+        return earlier, deposition
+
     def save(self, key: str) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,9 @@ class Prepared:
     # The DOI a deposit's draft reserved for this release, and which draft (see `citing`).
     deposit_doi: str = ""
     doi_from: str = ""
+    # The repository the release is deposited in, as the publisher of its record
+    # (`deposited_in`); "" for a bundle deposited by hand.
+    publisher: str = ""
 
     @property
     def generalisation(self) -> Generalisation | None:
@@ -76,6 +79,12 @@ class Prepared:
         cited = replace(self, deposit_doi=doi, doi_from=where)
         _ = cited.facts
         return cited
+
+    def deposited_in(self, publisher: str) -> Prepared:
+        """This release as deposited in the repository ``publisher``: its metadata name that
+        repository as the publisher of its record (DataCite's ``publisher``), as its DOI
+        registration does."""
+        return replace(self, publisher=publisher)
 
 
 def prepare(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dahpkg.deposit.checksum import Checksum
 from dahpkg.deposit.http import Retry, segment
 from dahpkg.deposit.outcome import Outcome
 from dahpkg.deposit.redact import redact, server_text
@@ -150,11 +151,11 @@ class ZenodoRepository:
 
     # Zenodo answers 403 to file operations for a while after a new version is made
     # (zenodo#2502): in a new version's draft, a 403 is waited out like a 503.
-    def files(self, draft: Draft) -> dict[str, str]:
-        return self.api.files(dict(draft.raw), _flaky(draft))
+    def files(self, draft: Draft) -> dict[str, Checksum]:
+        return {n: Checksum(v) for n, v in self.api.files(dict(draft.raw), _flaky(draft)).items()}
 
-    def upload(self, draft: Draft, name: str, data: bytes) -> str:
-        return self.api.upload(dict(draft.raw), name, data, _flaky(draft))
+    def upload(self, draft: Draft, name: str, data: bytes) -> Checksum:
+        return Checksum(self.api.upload(dict(draft.raw), name, data, _flaky(draft)))
 
     def delete(self, draft: Draft, name: str) -> None:
         self.api.delete_file(dict(draft.raw), name, _flaky(draft))
@@ -228,6 +229,7 @@ ZENODO = RepositorySpec(
     connect=ZenodoRepository,
     metadata=metadata,
     requests=requests,
+    publisher=TITLE,  # the legacy deposit API is Zenodo's own: its records are Zenodo's
 )
 
 

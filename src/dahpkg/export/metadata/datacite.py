@@ -17,6 +17,10 @@ from dahpkg.package.publication import Facts
 if TYPE_CHECKING:
     from dahpkg.export.release import Prepared
 
+# A bundle exported for a deposit by hand is made for Zenodo (publication.toml's DOI is the one
+# Zenodo reserves); a deposit by dahpkg names the repository it deposits in (`Prepared.publisher`).
+BY_HAND_PUBLISHER = "Zenodo"
+
 
 def json_file(prepared: Prepared, facts: Facts, files: dict[str, int]) -> bytes:
     """datacite.json"""
@@ -68,7 +72,7 @@ def record(prepared: Prepared, facts: Facts) -> dict[str, Any]:
         "types": {"resourceTypeGeneral": "Dataset", "resourceType": "Clinical case series"},
         "creators": creators,
         "titles": [{"title": prepared.title, "lang": "en"}],
-        "publisher": {"name": "Zenodo"},
+        "publisher": {"name": prepared.publisher or BY_HAND_PUBLISHER},
         "publicationYear": str(prepared.created.year),
         "language": "en",
         "version": str(descriptor.get("version", "")),
