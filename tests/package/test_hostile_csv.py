@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from dahpkg.cli import main
-from dahpkg.package.text import numbered_labels
+from dahpkg.package.header import numbered_labels
 
 from support.helpers import EPISODES_CSV, read_rows, row_of, write_rows
 

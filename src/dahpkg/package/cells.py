@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dahpkg.package import header as _header
 from dahpkg.package import text as _text
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def grid_cells(where: str, grid: Grid, rows: np.ndarray) -> Cells:
     column, and leave thousands empty)."""
     import pandas as pd
 
-    labels = _text.numbered_labels(grid.header())
+    labels = _header.numbered_labels(grid.header())
     text = pd.StringDtype(na_value=float("nan"))  # pandas' "str", as a CSV file's cells
     empty: pd.Series | None = None
     columns: dict[str, pd.Series] = {}

@@ -137,6 +137,26 @@ def inside(root: Path, value: Any, where: str) -> Path:
     return path
 
 
+def find_resource(descriptor: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    """The resource called ``name`` in ``descriptor``, if there is one."""
+    for item in descriptor.get("resources", []):
+        if isinstance(item, Mapping) and item.get("name") == name:
+            return item
+    return None
+
+
+def resource_file(
+    descriptor: Mapping[str, Any], descriptor_path: Path, name: str, key: str
+) -> Path | None:
+    """The file the ``key`` (``path`` or ``schema``) of the resource ``name`` names, checked by
+    `inside`; None for a resource the descriptor lacks or an inline schema."""
+    item = find_resource(descriptor, name)
+    if item is None or (key == "schema" and not isinstance(item.get(key), str)):
+        return None
+    where = f"the {key} of the '{name}' resource in {descriptor_path}"
+    return inside(descriptor_path.parent, item.get(key), where)
+
+
 def check_names(descriptor: Mapping[str, Any], path: Path) -> None:
     """The package's name and version become file names and URL segments: both are checked
     before anything uses them."""

@@ -29,7 +29,7 @@ ADVICE = (
     "in, e.g. --encoding cp1252 (Excel on Windows in Western Europe)"
 )
 UTF8 = "utf-8"
-DELIMITERS = ",;\t"  # those detected (dahpkg.package.text), counted here before one is
+DELIMITERS = ",;\t"  # those detected (dahpkg.package.header), counted here before one is
 BYTE_ORDER_MARKS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
 

@@ -1,28 +1,20 @@
-"""A package opened once: where its episodes are, its descriptor and schema, and its tables.
+"""The `Package`: one package or loose file opened, whose files are each read at most once.
 
-`open` works out what a path points to (a package, a folder, a loose CSV or XLSX file) and which
-Table Schema its episodes follow. The `Package` it returns reads each file at most once, when
-first asked, and is what every later stage takes: validation, the letter, the privacy check,
-exports and deposits.
+`dahpkg.package.opening` works out what a path points to and builds it; the `Package` then
+reads its descriptor's resources, its companion files and its tables only when first asked, and
+keeps them, so that every later stage (validation, the letter, the privacy check, exports and
+deposits) sees the bytes and the parse the others saw.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from dahpkg.errors import DataError, InputError
 from dahpkg.limits import limit
-from dahpkg.package.descriptor import (
-    DESCRIPTOR,
-    check_names,
-    inside,
-    parse_json,
-    read_bytes,
-    read_json_bytes,
-)
+from dahpkg.package.descriptor import find_resource, parse_json, read_bytes, resource_file
 from dahpkg.package.encoding import declared_delimiter, declared_encoding
 from dahpkg.package.schema import TableSchema
 
@@ -33,15 +25,13 @@ if TYPE_CHECKING:
     from dahpkg.package.table import Table
 
 EPISODES = "episodes"
-# What an episode table may be: the names a spreadsheet gives a CSV file ("Unicode text" is a
-# TAB-separated .txt), and a workbook.
-EPISODE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
 
 
 class Package:
     """The episode table of one package or loose file, the schema it follows, and the
     package's descriptor and companion files, each read once.
 
+    >>> from dahpkg.package import open_package
     >>> package = open_package()
     >>> package.format, package.schema.primary_key, package.table().frame.shape
     ('csv', ('patient_id', 'episode'), (12, 31))
@@ -89,7 +79,7 @@ class Package:
 
     def resource(self, name: str) -> Mapping[str, Any] | None:
         """The descriptor's resource called ``name``, if there is one."""
-        return _resource(self.descriptor, name)
+        return find_resource(self.descriptor, name)
 
     def resource_names(self) -> list[str]:
         resources = self.descriptor.get("resources", [])
@@ -100,7 +90,7 @@ class Package:
         None for a loose file, a resource it lacks, or an inline schema."""
         if self.descriptor_path is None:
             return None
-        return _resource_file(self.descriptor, self.descriptor_path, name, key)
+        return resource_file(self.descriptor, self.descriptor_path, name, key)
 
     def resource_schema(self, name: str) -> dict[str, Any] | None:
         """A resource's Table Schema descriptor, inline or from its file."""
@@ -261,151 +251,3 @@ class Package:
 
 # What the public functions accept: an open package, a path, or None for the shipped package.
 PackageLike = Package | str | Path | None
-
-
-def _resource(descriptor: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
-    for item in descriptor.get("resources", []):
-        if isinstance(item, Mapping) and item.get("name") == name:
-            return item
-    return None
-
-
-def _resource_file(descriptor: Mapping[str, Any], descriptor_path: Path, name: str,
-                   key: str) -> Path | None:  # fmt: skip
-    item = _resource(descriptor, name)
-    if item is None or (key == "schema" and not isinstance(item.get(key), str)):
-        return None
-    where = f"the {key} of the '{name}' resource in {descriptor_path}"
-    return inside(descriptor_path.parent, item.get(key), where)
-
-
-def package_root() -> Path:
-    """The folder of the data package that ships with dahpkg.
-
-    An installed wheel carries it inside the module; a source checkout has it at the top level.
-    """
-    here = Path(__file__).resolve().parent.parent
-    bundled = here / "_package"
-    if (bundled / DESCRIPTOR).is_file():
-        return bundled
-    checkout = here.parent.parent
-    if (checkout / DESCRIPTOR).is_file():
-        return checkout
-    raise InputError("the data package that ships with dahpkg is missing from this installation")
-
-
-@functools.cache
-def shipped_schema() -> TableSchema:
-    """The episode Table Schema of the shipped package (used for loose CSV/XLSX files)."""
-    return open_package().schema
-
-
-def open_package(
-    path: PackageLike = None, *, sheet: str | None = None, encoding: str | None = None
-) -> Package:
-    """Open what ``path`` points to, reading its descriptor and episode schema.
-
-    ``path`` may be a ``datapackage.json``, a folder holding one, or a file of episodes
-    (.csv, .tsv, .txt or .xlsx; checked against the shipped schema). ``None`` means the
-    package that ships with dahpkg; a `Package` is returned as it is, so that every public
-    function takes either.
-
-    ``sheet`` names the sheet of a workbook to read (by default, the first whose header has
-    the data dictionary's columns). ``encoding`` is a loose CSV file's (by default UTF-8, or
-    UTF-16 when the file starts with its byte-order mark; ``cp1252`` for Excel's "CSV" on a
-    Western European Windows); a package's resource declares its own.
-
-    >>> open_package().format
-    'csv'
-    """
-    if isinstance(path, Package):
-        return path
-    from dahpkg.package.encoding import codec_name
-
-    encoding = codec_name(encoding)
-    target = package_root() / DESCRIPTOR if path is None else Path(path)
-    if not target.exists():
-        raise InputError(f"no such file or folder: {target}")
-    if target.is_dir():
-        if not (target / DESCRIPTOR).is_file():
-            raise InputError(f"{target} is a folder without a {DESCRIPTOR}")
-        target = target / DESCRIPTOR
-    suffix = target.suffix.lower()
-    if suffix == ".json":
-        if encoding is not None:
-            raise InputError(
-                f"--encoding is for a loose CSV file: {target} declares its tables' encoding "
-                'itself (the "encoding" of a resource)'
-            )
-        package = _from_descriptor(target)
-        if sheet is not None and package.format == "csv":
-            raise InputError(f"--sheet is for a workbook: the episodes of {target} are CSV")
-        package.sheet = sheet
-        return package
-    if suffix in EPISODE_FORMATS:
-        fmt: Literal["csv", "xlsx"] = "xlsx" if suffix == ".xlsx" else "csv"
-        if encoding is not None and fmt == "xlsx":
-            raise InputError(f"--encoding is for a CSV file: {target.name} is a workbook")
-        if sheet is not None and fmt == "csv":
-            raise InputError(f"--sheet is for a workbook: {target.name} is a CSV file")
-        return Package(target, fmt, shipped_schema(), encoding=encoding, sheet=sheet)
-    raise InputError(
-        f"cannot read {target.name}: give a datapackage.json, a folder holding one, "
-        "or an episode table as .csv, .tsv, .txt or .xlsx"
-    )
-
-
-def _from_descriptor(path: Path) -> Package:
-    data = read_json_bytes(path, what="data package descriptor")
-    descriptor = parse_json(data, path, what="data package descriptor")
-    if not isinstance(descriptor.get("resources"), list):
-        raise InputError(f"{path} has no list of resources")
-    resource = _resource(descriptor, EPISODES)
-    if resource is None:
-        raise InputError(f"{path} has no resource named '{EPISODES}'")
-    check_names(descriptor, path)
-    table = _resource_file(descriptor, path, EPISODES, "path")
-    assert table is not None
-    fmt = EPISODE_FORMATS.get(table.suffix.lower())
-    if fmt is None:
-        raise InputError(
-            f"the '{EPISODES}' resource must be a .csv, .tsv, .txt or .xlsx file, not {table.name}"
-        )
-    files = {path: data}
-    reference = resource.get("schema")
-    if isinstance(reference, Mapping):
-        schema = TableSchema.from_descriptor(reference)
-    elif isinstance(reference, str):
-        schema_path = _resource_file(descriptor, path, EPISODES, "schema")
-        assert schema_path is not None
-        files[schema_path] = read_json_bytes(schema_path, what="Table Schema")
-        schema = TableSchema.from_descriptor(
-            parse_json(files[schema_path], schema_path, what="Table Schema"), where=str(schema_path)
-        )
-    else:
-        raise InputError(f"the '{EPISODES}' resource of {path} declares no schema")
-    if path.resolve() != (package_root() / DESCRIPTOR).resolve():
-        schema = schema.completed_from(shipped_schema())
-    kind: Literal["csv", "xlsx"] = "csv" if fmt == "csv" else "xlsx"
-    package = Package(table, kind, schema, descriptor_path=path, descriptor=descriptor, files=files)
-    package.delimiter = declared_delimiter(resource)
-    package.encoding = declared_encoding(resource, path)
-    return package
-
-
-def load(path: PackageLike = None) -> pd.DataFrame:
-    """Read the episode table with the types the schema declares.
-
-    Booleans are pandas' nullable ``boolean``, integers ``Int64``, categorical fields
-    ``category`` with the schema's categories in their declared order; a missing cell is
-    ``<NA>``. Unknown columns are left out. Clinical rules are not checked here: use
-    :func:`dahpkg.validate` for that.
-
-    Raises `DataError` when a declared column is absent or a cell cannot be read as its type,
-    because the typed table could not hold it without losing it.
-
-    >>> episodes = load()
-    >>> len(episodes), episodes["patient_id"].nunique()
-    (12, 10)
-    """
-    return open_package(path).episodes()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from dahpkg.errors import InputError
+from dahpkg.package import header as _header
 from dahpkg.package import text as _text
 from dahpkg.package.encoding import refuse_undecodable
 from dahpkg.package.schema import DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES
@@ -97,9 +98,9 @@ def read_csv(source: IO[bytes], where: str, delimiter: str | None, schema: Table
     from dahpkg.package.cells import csv_cells
 
     try:
-        head = _text.header_line(source, where, delimiter)
-        delimiter = delimiter or _text.detect_delimiter(head)
-        labels = _text.unique_labels(_text.header_cells(head, delimiter, where), where)
+        head = _header.header_line(source, where, delimiter)
+        delimiter = delimiter or _header.detect_delimiter(head)
+        labels = _header.unique_labels(_header.header_cells(head, delimiter, where), where)
     except UnicodeDecodeError:
         raise refuse_undecodable(source, where) from None
     declared = {f.name: f for f in schema.fields}
@@ -222,7 +223,7 @@ def read_grid(grid: Grid, where: str, schema: TableSchema, sheet: str) -> Table:
 
     if not len(grid):
         raise InputError(f"{where} is empty: expected a header row and episodes")
-    labels = _text.unique_labels(grid.header(), where)
+    labels = _header.unique_labels(grid.header(), where)
     declared = {f.name for f in schema.fields}
     columns = {n: pa.chunked_array([grid.column(i)]) for i, n in enumerate(labels) if n in declared}
     rows = np.arange(2, len(grid) + 1)

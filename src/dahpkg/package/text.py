@@ -1,5 +1,6 @@
-"""What both readers of a table file share: delimiter, header and column labels, the CSV parse
-within dahpkg's limits, and the way to a workbook's sheets (`dahpkg.package.workbook`).
+"""What both readers of a table file share: the CSV parse within dahpkg's limits, the rows the
+parser sets aside, the bound on a cell, and the way to a file's header row
+(`dahpkg.package.header`) and to a workbook's sheets (`dahpkg.package.workbook`).
 
 The typed reader (`dahpkg.package.table`) and the every-cell-as-text reader
 (`dahpkg.package.cells`) start from the same parse of a file opened once, so that a command
@@ -18,7 +19,16 @@ from dahpkg.errors import InputError
 from dahpkg.limits import limit
 from dahpkg.package.encoding import UTF8, NotUtf8, as_utf8, refuse_undecodable
 
-# A workbook's sheets are read by `dahpkg.package.workbook`; named here too, beside the CSV.
+# The header row is read by `dahpkg.package.header`, a workbook's sheets by
+# `dahpkg.package.workbook`; named here too, beside the CSV parse, so that a reader outside
+# this package (dahpkg.redcap's) finds what it shares with the package's readers in one place.
+from dahpkg.package.header import DELIMITERS as DELIMITERS
+from dahpkg.package.header import detect_delimiter as detect_delimiter
+from dahpkg.package.header import header_cells as header_cells
+from dahpkg.package.header import header_line as header_line
+from dahpkg.package.header import named as named
+from dahpkg.package.header import numbered_labels as numbered_labels
+from dahpkg.package.header import unique_labels as unique_labels
 from dahpkg.package.workbook import Workbook as Workbook
 from dahpkg.package.workbook import choose_sheet as choose_sheet
 from dahpkg.package.workbook import workbook_sheets as workbook_sheets
@@ -27,36 +37,11 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-DELIMITERS = (",", ";", "\t")
 BIGGEST_BLOCK = (1 << 31) - 1
 # Columns whose typed read may fail before every column is read as text, once.
 MAX_TYPED_RETRIES = 3
 # A row the parser set aside: (line number, or None when threads could not tell it; its text).
 Invalid = tuple[int | None, str]
-
-
-def header_line(source: IO[bytes], where: str, delimiter: str | None = None) -> bytes:
-    """The bytes of the header row of the CSV file ``source``, up to its line end.
-
-    Read in chunks that double, each time checked as far as it goes: a header wider than
-    ``max_columns`` or with a cell longer than ``max_cell_chars`` is refused before the rest of
-    it is read, however long its line (a hundred thousand columns, or no line end at all).
-    """
-    source.seek(0)
-    line = b""
-    size = 1 << 16
-    while True:
-        chunk = source.read(size)
-        line += chunk
-        # Old spreadsheets end lines with a bare carriage return.
-        ends = [i for i in (line.find(b"\n"), line.find(b"\r")) if i >= 0]
-        if ends:
-            return line[: min(ends) + 1]
-        if not chunk:
-            return line
-        _checked(line.decode("utf-8-sig", errors="replace"), delimiter or detect_delimiter(line),
-                 where, whole=False)  # fmt: skip
-        size *= 2
 
 
 def blank_beside_delimiter(source: IO[bytes], delimiter: str) -> bool:
@@ -82,78 +67,6 @@ def blank_beside_delimiter(source: IO[bytes], delimiter: str) -> bool:
         if last:
             return False
         previous = block[-1:]
-
-
-def detect_delimiter(header: bytes) -> str:
-    """The delimiter of a loose CSV file, judged from its header row.
-
-    Spreadsheets set to many European locales save "CSV" with semicolons.
-
-    >>> detect_delimiter(b"a;b;c\\n1;2;3\\n")
-    ';'
-    """
-    end = header.find(b"\n", 0, 65536)
-    header = header[: end if end >= 0 else 65536]
-    counts = {d: header.count(d.encode()) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def header_cells(line: bytes, delimiter: str, where: str) -> list[str]:
-    """The cells of the header row (``line``, from `header_line`), within the limits."""
-    text = line.decode("utf-8-sig").rstrip("\r\n")
-    if not text.strip():
-        raise InputError(f"{where} is empty: expected a header row and episodes")
-    return _checked(text, delimiter, where, whole=True)
-
-
-def _checked(text: str, delimiter: str, where: str, *, whole: bool) -> list[str]:
-    """The cells of a header row (``whole``, or the part of it read so far), refused when
-    there are more than ``max_columns`` of them or one is longer than ``max_cell_chars``."""
-    csv.field_size_limit(1 << 30)  # the limit is checked below, with a clearer message
-    try:
-        cells = next(csv.reader([text], delimiter=delimiter), [])
-    except csv.Error as exc:
-        raise InputError(f"{where}: the header row cannot be read ({exc})") from None
-    columns = limit("max_columns")
-    if len(cells) > columns.value():
-        found = f"{'' if whole else 'at least '}{len(cells):,} columns"
-        raise columns.exceeded(f"{where}, header row", found)
-    longest = max(range(len(cells)), key=lambda i: len(cells[i]), default=0)
-    chars = limit("max_cell_chars")
-    if cells and len(cells[longest]) > chars.value():
-        found = f"{'' if whole else 'at least '}{len(cells[longest]):,} characters"
-        raise chars.exceeded(f"{where}, header row, column {longest + 1}", found)
-    return cells
-
-
-def named(header: list[str]) -> list[str]:
-    """Column names from the header row; a blank one is named by its position."""
-    return [text.strip() or f"(unnamed column {n})" for n, text in enumerate(header, start=1)]
-
-
-def unique_labels(header: list[str], where: str) -> list[str]:
-    """Column names, refusing one given twice (a typed table cannot hold both)."""
-    labels = named(header)
-    seen: dict[str, int] = {}
-    for n, label in enumerate(labels, start=1):
-        if label in seen:
-            raise InputError(
-                f"{where}: the column name '{label}' appears twice (columns {seen[label]} and "
-                f"{n}); keep one"
-            )
-        seen[label] = n
-    return labels
-
-
-def numbered_labels(header: list[str]) -> list[str]:
-    """Column labels, a blank one named by its position and a repeated one numbered."""
-    labels: list[str] = []
-    seen: set[str] = set()  # a set, not the list: a wide header costs no quadratic search
-    for n, label in enumerate(named(header), start=1):
-        labels.append(label if label not in seen else f"{label} (column {n})")
-        seen.add(labels[-1])
-    return labels
 
 
 def parse_csv(
