@@ -342,12 +342,14 @@ def test_cells_are_quoted_as_the_csv_module_quotes_them() -> None:
     imported = RedcapImport(
         "test",
         pd.DataFrame(table).astype("str"),
-        pd.DataFrame(),
-        0,
-        0,
-        (),
-        shipped_schema(),
-        "patient",
+        problems=pd.DataFrame(),
+        problem_count=0,
+        problem_counts=pd.DataFrame(),
+        records=0,
+        rows=0,
+        notes=(),
+        schema=shipped_schema(),
+        patient_form="patient",
     )
     expected = io.StringIO()
     csv.writer(expected, lineterminator="\n").writerows(

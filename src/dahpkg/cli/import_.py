@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from dahpkg.cli.options import EXIT_INVALID, EXIT_OK, user_errors, visible
+from dahpkg.redcap.problems import KEEP
 
 MOST_SHOWN = 50  # problems listed by default; the rest are counted
 
@@ -57,7 +58,7 @@ def import_() -> None:
     type=click.IntRange(min=0),
     default=MOST_SHOWN,
     show_default=True,
-    help="Problems listed; all are counted.",
+    help=f"Problems listed (at most the first {KEEP:,}); all are counted, by field and problem.",
 )
 @user_errors
 def redcap(
@@ -103,10 +104,18 @@ def redcap(
     for note in imported.notes:
         click.echo(visible(note), err=True)
     if not imported.complete:
-        for line in imported.messages(max_problems):
+        listed = imported.messages(max_problems)
+        for line in listed:
             click.echo(visible(line))
-        count = len(imported.problems)
-        more = f" ({count - max_problems:,} more not listed)" if count > max_problems else ""
+        count = imported.problem_count
+        more = ""
+        if count > len(listed):
+            # Those not listed are still counted by field and problem, to say where they are.
+            for line in imported.tally():
+                click.echo(visible(line), err=True)
+            kept = len(imported.problems)
+            past = f"; only the first {kept:,} are kept" if max_problems > kept else ""
+            more = f" ({count - len(listed):,} more not listed{past})"
         click.echo(
             f"{count:,} problem(s) in {export}{more}: nothing was written to {output}. Correct "
             "them in REDCap (or the dictionary) and export the records again.",

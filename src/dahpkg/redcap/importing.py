@@ -5,10 +5,12 @@ Schema, and its flat record export (raw codes or labels, with or without repeat 
 returns a `RedcapImport`: the episode table as text, laid out as the package's
 ``data/episodes.csv`` is (the schema's columns in order, ``true``/``false``, an empty cell where
 nothing was recorded), and every cell, row or column that could not be carried over, at its
-REDCap record, instrument, instance and field. `write_episodes` writes the table only when
-nothing is left over, atomically and never over a file unless asked, and then validates the
-file written against the package's rules, as ``dahpkg validate`` does: a table that breaks a
-rule is still written, for the centre to correct in REDCap (or to confirm) and export again.
+REDCap record, instrument, instance and field (all counted, only the first
+`dahpkg.redcap.problems.KEEP` kept, so that a badly wrong export of millions of rows does not
+take memory for each). `write_episodes` writes the table only when nothing is left over,
+atomically and never over a file unless asked, and then validates the file written against the
+package's rules, as ``dahpkg validate`` does: a table that breaks a rule is still written, for
+the centre to correct in REDCap (or to confirm) and export again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dahpkg import _atomic
 from dahpkg.errors import DataError, InputError
 from dahpkg.package import PackageLike, TableSchema
 from dahpkg.redcap.design import project
-from dahpkg.redcap.problems import describe
+from dahpkg.redcap.problems import describe, tally
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,14 +33,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RedcapImport:
-    """What an export gave: ``episodes`` (text, the schema's columns), ``problems`` (one row
-    per cell, row or column not carried over: line, record, instrument, instance, field,
-    value, problem), the number of ``records`` and of ``rows`` read, and ``notes`` on what
-    REDCap adds to an export and the episode table leaves out."""
+    """What an export gave: ``episodes`` (text, the schema's columns); ``problems``, one row
+    per cell, row or column not carried over (line, record, instrument, instance, field,
+    value, problem), the first `dahpkg.redcap.problems.KEEP` (10,000) in the export's order
+    only; ``problem_count``, the number of all of them; ``problem_counts``, the number of each
+    field ("" for a row's) and problem (field, problem, count); the number of ``records`` and
+    of ``rows`` read; and ``notes`` on what REDCap adds to an export and the episode table
+    leaves out."""
 
     source: str
     episodes: pd.DataFrame
     problems: pd.DataFrame
+    problem_count: int
+    problem_counts: pd.DataFrame
     records: int
     rows: int
     notes: tuple[str, ...]
@@ -49,11 +56,17 @@ class RedcapImport:
     @property
     def complete(self) -> bool:
         """True when every cell of the export found its place in the episode table."""
-        return self.problems.empty
+        return self.problem_count == 0
 
     def messages(self, most: int | None = None) -> list[str]:
-        """The first ``most`` problems (all with None) in words, each at its REDCap place."""
+        """The first ``most`` problems (all those kept with None) in words, each at its REDCap
+        place: no more than ``problems`` holds, which may be fewer than ``problem_count``."""
         return describe(self.problems, self.patient_form, most)
+
+    def tally(self) -> list[str]:
+        """The number of each field and problem in words, in the order first met:
+        "field icu, 3,000,000 time(s): is not a yes/no code ..."."""
+        return tally(self.problem_counts)
 
     def csv(self) -> bytes:
         """The episode table as UTF-8 CSV, as the package stores it (quoted only where a cell
@@ -105,8 +118,8 @@ def import_redcap(
     >>> _ = (folder / "dictionary.csv").write_bytes(dictionary_csv(shipped_schema()))
     >>> _ = (folder / "export.csv").write_text("patient_id,sex,fever\\n7,2,1\\n")
     >>> imported = import_redcap(folder / "export.csv", folder / "dictionary.csv")
-    >>> imported.complete, imported.problems["field"].iloc[0]
-    (False, 'race')
+    >>> imported.complete, imported.problem_count, imported.problems["field"].iloc[0]
+    (False, 30, 'race')
     >>> imported.messages(1)[0][:46]
     'field race (line 1): is not in the export, so '
     """
@@ -126,6 +139,8 @@ def import_redcap(
         table.where,
         mapped.episodes,
         mapped.problems,
+        mapped.problem_count,
+        mapped.problem_counts,
         mapped.records,
         len(table),
         mapped.notes,
@@ -173,7 +188,7 @@ def write_episodes(imported: RedcapImport, output: str | Path, *, force: bool = 
 
     output = check_output(output, imported.files, force=force)
     if not imported.complete:
-        count = len(imported.problems)
+        count = imported.problem_count
         raise DataError(
             f"{count:,} problem(s) in {imported.source}, the first: {imported.messages(1)[0]}; "
             f"nothing was written to {output}"

@@ -47,11 +47,15 @@ INCOMPLETE = ("0", "Incomplete")
 
 @dataclass(frozen=True)
 class Mapped:
-    """The episode table as text (the schema's columns; "" where missing) and every problem
-    met on the way; ``records`` counted, ``notes`` on what REDCap adds and is left out."""
+    """The episode table as text (the schema's columns; "" where missing) and the problems
+    met on the way (the first `dahpkg.redcap.problems.KEEP`, and the number of all, in all
+    and of each field and problem); ``records`` counted, ``notes`` on what REDCap adds and is
+    left out."""
 
     episodes: pd.DataFrame
     problems: pd.DataFrame
+    problem_count: int
+    problem_counts: pd.DataFrame
     records: int
     notes: tuple[str, ...]
 
@@ -109,6 +113,8 @@ def map_export(table: TextTable, design: Project, dictionary: Dictionary) -> Map
     return Mapped(
         frame,
         problems.table(),
+        problems.count,
+        problems.counts(),
         int(record[usable].nunique()),
         _notes(table, design, cells, episode_rows),
     )
