@@ -120,6 +120,35 @@ def test_long_cell_read_when_the_limit_is_raised(
     assert code == 1 and "schema-category" in out  # read, and the value is not a category
 
 
+def test_a_retried_parse_never_shares_a_stream_with_the_one_that_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cell past a parser block makes pyarrow fail and dahpkg read again in larger blocks.
+    The failed parse's reader threads may still be reading its stream: on a loaded machine a
+    retry on the same, rewound file object began after the first rows, which were lost (7 of
+    12 episodes read, no finding). Each parse now gets a stream of its own."""
+    import pyarrow.csv as pcsv
+
+    monkeypatch.setenv("DAHPKG_MAX_CELL_CHARS", "10000000")
+    header, rows = read_rows(EPISODES_CSV)
+    row_of(rows, 5, 1)["race"] = "x" * 3_000_000  # longer than the first block of 1 MiB
+    path = tmp_path / "long.csv"
+    write_rows(path, header, rows)
+    streams: list[object] = []
+    parse = pcsv.read_csv
+
+    def recording(source: object, *args: object, **kwargs: object) -> object:
+        streams.append(source)
+        return parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(pcsv, "read_csv", recording)
+    code, out, _ = run("validate", str(path))
+    assert code == 1 and "12 episodes of 10 patients" in out and "schema-category" in out
+    assert len(streams) >= 2  # the first parse failed on the long cell and was retried
+    assert len({id(s) for s in streams}) == len(streams)
+    assert not any(hasattr(s, "fileno") and not hasattr(s, "size") for s in streams)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_cells_of_a_file_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      command: str) -> None:  # fmt: skip

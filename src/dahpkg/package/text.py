@@ -11,6 +11,7 @@ loaded whole: a large registry is never held twice in memory.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
@@ -69,6 +70,23 @@ def blank_beside_delimiter(source: IO[bytes], delimiter: str) -> bool:
         previous = block[-1:]
 
 
+def fresh_streams(source: IO[bytes]) -> Callable[[], Any]:
+    """A maker of new streams over the bytes of ``source``, each with a position of its own:
+    one for every parse. pyarrow's reader threads can go on reading a stream after the parse
+    that used it has failed (a cell longer than a block), so a retry that sought the same file
+    object back to its start could begin wherever they left it, and the rows before that point
+    would be lost without a word. A file on disk is memory-mapped afresh; anything else is
+    read once into memory (what dahpkg opens that way is already bounded)."""
+    import pyarrow as pa
+
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and os.path.isfile(name):
+        return lambda: pa.memory_map(name)
+    source.seek(0)
+    buffer = pa.py_buffer(source.read())
+    return lambda: pa.BufferReader(buffer)
+
+
 def parse_csv(
     source: IO[bytes],
     where: str,
@@ -98,6 +116,7 @@ def parse_csv(
     failed: set[str] = set()
     block_size = 1 << 20
     cells = limit("max_cells")
+    stream = fresh_streams(source)
     # Each row set aside is kept in Python: no more of them than the table may have rows.
     most_aside = cells.value() // max(len(labels), 1)
     for _ in range(MAX_TYPED_RETRIES + 6):
@@ -117,10 +136,9 @@ def parse_csv(
         if len(failed) + already > MAX_TYPED_RETRIES:
             failed = set(typed)  # too many unreadable columns: read them all as text, once
         column_types = {n: pa.string() if n in failed else types[n] for n in labels}
-        source.seek(0)
         try:
             table = pcsv.read_csv(
-                source,
+                stream(),
                 read_options=pcsv.ReadOptions(skip_rows=1, column_names=labels,
                                               use_threads=threads, block_size=block_size),
                 parse_options=pcsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
