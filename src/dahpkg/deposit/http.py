@@ -165,6 +165,15 @@ def status_text(response: httpx.Response) -> str:
     return f"{response.status_code} {reason}" + (" (an HTML page)" if html else "")
 
 
+def error_body(response: httpx.Response, title: str) -> Any:
+    """The JSON of a refused request's answer, to say why; None when it is not JSON or is
+    past dahpkg's bounds (the status alone then says it)."""
+    try:
+        return load_json(response.content, f"{title}'s answer")
+    except (ValueError, InputError):
+        return None
+
+
 def beyond(name: str, step: str, subject: str, found: str, server: str, title: str) -> str:
     """The message for a server's answer that went past the limit ``name``: what, and what to
     do (it was not read further, nor asked for again)."""

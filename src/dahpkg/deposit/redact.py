@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 REDACTED = "[redacted]"
 # Shorter values are not remembered: replacing every "abc" would garble messages, and a
@@ -93,3 +94,18 @@ def _printable(char: str) -> str:
     ):
         return "?"
     return char
+
+
+def field_lines(errors: Any) -> list[str]:
+    """One line per field of an Invenio ``errors`` list (Zenodo's legacy API and InvenioRDM
+    give the same shape: ``field`` with ``messages``, a list, or ``message``), a screenful at
+    most, in the server's words through `server_text`."""
+    lines = []
+    for error in errors[:20] if isinstance(errors, list) else []:
+        if not isinstance(error, dict):
+            continue
+        texts = error.get("messages", error.get("message", ""))
+        texts = texts if isinstance(texts, list) else [texts]
+        flat = server_text("; ".join(str(t) for t in texts[:20] if t))
+        lines.append(f"  {server_text(error.get('field') or 'request', 100)}: {flat}")
+    return lines

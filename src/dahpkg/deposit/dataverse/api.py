@@ -14,10 +14,9 @@ import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.deposit.http import Client, Retry, segment, status_text
+from dahpkg.deposit.http import Client, Retry, error_body, segment, status_text
 from dahpkg.deposit.redact import server_text
-from dahpkg.errors import DepositError, InputError
-from dahpkg.limits import load_json
+from dahpkg.errors import DepositError
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -259,10 +258,7 @@ def explain(step: str, response: httpx.Response) -> str:
     """One clear message for a failed request: the step, the status, Dataverse's message, one
     line per field for a validation error, and what to do. Dataverse's words pass through
     `server_text`."""
-    try:
-        body = load_json(response.content, "Dataverse's answer")
-    except (ValueError, InputError):
-        body = None
+    body = error_body(response, TITLE)
     said = str(body.get("message", "")) if isinstance(body, dict) else ""
     # A refused metadata says why field by field, in one message: one line each.
     fields = field_lines(said) if said.startswith(REFUSED) else []

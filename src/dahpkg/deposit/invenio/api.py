@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from dahpkg.deposit.http import Client, Retry, Unknown, segment, status_text
-from dahpkg.deposit.redact import server_text
-from dahpkg.errors import DepositError, InputError
-from dahpkg.limits import load_json
+from dahpkg.deposit.http import Client, Retry, Unknown, error_body, segment, status_text
+from dahpkg.deposit.redact import field_lines, server_text
+from dahpkg.errors import DepositError
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -270,27 +269,10 @@ def _md5(entry: dict[str, Any]) -> str:
     return checksum.removeprefix("md5:") if checksum.startswith("md5:") else ""
 
 
-def field_lines(errors: Any) -> list[str]:
-    """One line per field of an ``errors`` list (§10: ``messages`` is a list), a screenful
-    at most, in the server's words through `server_text`."""
-    lines = []
-    for error in errors[:20] if isinstance(errors, list) else []:
-        if not isinstance(error, dict):
-            continue
-        texts = error.get("messages", error.get("message", ""))
-        texts = texts if isinstance(texts, list) else [texts]
-        flat = server_text("; ".join(str(t) for t in texts[:20] if t))
-        lines.append(f"  {server_text(error.get('field') or 'request', 100)}: {flat}")
-    return lines
-
-
 def explain(step: str, response: httpx.Response) -> str:
     """One clear message for a failed request: the step, the status, the server's reason, one
     line per field for a validation error, and what to do."""
-    try:
-        body = load_json(response.content, f"{TITLE}'s answer")
-    except (ValueError, InputError):  # not JSON, or nested too deep: the status alone
-        body = None
+    body = error_body(response, TITLE)
     message = server_text(body.get("message", "")) if isinstance(body, dict) else ""
     lines = [f"{step}: {TITLE} answered {status_text(response)}"
              + (f": {message}" if message else "")]  # fmt: skip

@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from dahpkg.deposit.http import Client, Retry, segment, status_text
-from dahpkg.deposit.redact import server_text
-from dahpkg.errors import DepositError, InputError
-from dahpkg.limits import load_json
+from dahpkg.deposit.http import Client, Retry, error_body, segment, status_text
+from dahpkg.deposit.redact import field_lines, server_text
+from dahpkg.errors import DepositError
 from dahpkg.progress import silent
 
 if TYPE_CHECKING:
@@ -160,23 +159,13 @@ def explain(step: str, response: httpx.Response) -> str:
     """One clear message for a failed request: the step, the status, Zenodo's reason, one line
     per field for a validation error (both forms Zenodo uses), and what to do. Zenodo's words
     pass through `server_text`: redacted, one short line each."""
-    try:
-        body = load_json(response.content, "Zenodo's answer")
-    except (ValueError, InputError):  # not JSON, or nested too deep: the status alone
-        body = None
+    body = error_body(response, TITLE)
     message = server_text(body.get("message", "")) if isinstance(body, dict) else ""
     lines = [
         f"{step}: Zenodo answered {status_text(response)}" + (f": {message}" if message else "")
     ]
     errors = body.get("errors") if isinstance(body, dict) else None
-    shown = errors[:20] if isinstance(errors, list) else []  # a screenful, not thousands
-    for error in shown:
-        if not isinstance(error, dict):
-            continue
-        texts = error.get("messages", error.get("message", ""))
-        texts = texts if isinstance(texts, list) else [texts]
-        flat = server_text("; ".join(str(t) for t in texts[:20] if t))
-        lines.append(f"  {server_text(error.get('field') or 'request', 100)}: {flat}")
+    lines += field_lines(errors)
     status = response.status_code
     every = errors if isinstance(errors, list) else []
     fields = [str(e.get("field", "")) for e in every if isinstance(e, dict)]
